@@ -1,0 +1,1 @@
+"""A faithful local replica of the LonSun disclosure platform, for demo, tests and benchmarks."""
