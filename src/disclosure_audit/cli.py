@@ -1,0 +1,54 @@
+"""The `disclosure-audit` command: one argparse parser, one subcommand group per module.
+
+Each group lives in its own module with a `register(subparsers) -> None` function that adds its
+parser and sets `func` (taking the parsed arguments, returning an exit code) on each command.
+
+Exit codes: 0 success, 2 usage error (argparse), 1 any other error. An expected error
+(`DisclosureAuditError`) is shown as a one-paragraph message on stderr; `--debug` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from disclosure_audit import __version__
+from disclosure_audit.errors import DisclosureAuditError
+from disclosure_audit.replica import cli as replica_cli
+from disclosure_audit.store import cli as store_cli
+
+GROUPS = (store_cli, replica_cli)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="disclosure-audit",
+        description="Audit Chinese government information-disclosure websites (政府信息公开).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    subparsers = parser.add_subparsers(dest="group", required=True, metavar="GROUP")
+    for group in GROUPS:
+        group.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 on a usage error
+    try:
+        return int(args.func(args) or 0)
+    except DisclosureAuditError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"disclosure-audit: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("disclosure-audit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
