@@ -1,0 +1,73 @@
+"""The command line: exit codes, messages, password masking, the db commands on a test database."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from disclosure_audit.cli import main
+from disclosure_audit.store import server
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("postgresql://auditor:s3cr%40t@db.example:5432/x", "postgresql://auditor:***@db.example:5432/x"),
+        ("postgresql://auditor@db.example/x", "postgresql://auditor@db.example/x"),
+        ("postgresql://db.example/x?user=a&password=s3cr3t", "postgresql://db.example/x?user=a&password=***"),
+        ("host=db.example password=s3cr3t dbname=x", "host=db.example password=*** dbname=x"),
+        ("host=db.example password='s3 cr3t' dbname=x", "host=db.example password=*** dbname=x"),
+    ],
+)
+def test_mask_url_hides_passwords(url, masked):
+    assert server.mask_url(url) == masked
+
+
+def test_db_url_prints_the_url_with_the_password_masked(monkeypatch, capsys):
+    monkeypatch.setenv(server.ENV_URL, "postgresql://auditor:s3cr3t-pw@db.invalid:5432/audit")
+    assert main(["db", "url"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "postgresql://auditor:***@db.invalid:5432/audit"
+    assert "s3cr3t-pw" not in out + err
+
+
+def test_an_expected_error_is_one_paragraph_without_traceback(monkeypatch, capsys):
+    monkeypatch.setenv(server.ENV_URL, "mysql://root:hunter2@localhost/x")
+    assert main(["db", "url"]) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith("disclosure-audit: error: DISCLOSURE_DATABASE_URL must be a libpq URL")
+    assert "Traceback" not in err and "hunter2" not in err
+    assert err.strip().count("\n") == 0
+
+    assert main(["--debug", "db", "url"]) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2():
+    for argv in ([], ["db"], ["db", "no-such-command"], ["--no-such-option"]):
+        command = [sys.executable, "-m", "disclosure_audit", *argv]
+        done = subprocess.run(command, capture_output=True, text=True)
+        assert done.returncode == 2, (argv, done.stderr)
+        assert "usage:" in done.stderr
+
+
+def test_db_migrate_on_a_migrated_database_applies_nothing(database_url, monkeypatch, capsys):
+    monkeypatch.setenv(server.ENV_URL, database_url)
+    assert main(["db", "migrate"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_db_ensure_creates_the_database_named_in_the_url(pg_server, monkeypatch, capsys):
+    name = f"disclosure_audit_test_{secrets.token_hex(6)}"
+    url = pg_server.url_for(name)
+    monkeypatch.setenv(server.ENV_URL, url)
+    try:
+        assert main(["db", "ensure"]) == 0
+        assert capsys.readouterr().out.strip() == server.mask_url(url)
+        assert main(["db", "migrate"]) == 0
+        assert "0001_schemas" in capsys.readouterr().out
+    finally:
+        server.drop_database(pg_server, name)
