@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 import subprocess
 import sys
 
@@ -71,3 +72,14 @@ def test_db_ensure_creates_the_database_named_in_the_url(pg_server, monkeypatch,
         assert "0001_schemas" in capsys.readouterr().out
     finally:
         server.drop_database(pg_server, name)
+
+
+def test_db_ensure_with_an_unreachable_environment_url_says_so_without_the_password(monkeypatch, capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv(server.ENV_URL, f"postgresql://auditor:s3cr3t-pw@127.0.0.1:{port}/audit")
+    assert main(["db", "ensure"]) == 1
+    err = capsys.readouterr().err
+    assert f"postgresql://auditor:***@127.0.0.1:{port}/audit" in err
+    assert "connecting to it failed" in err and "s3cr3t-pw" not in err

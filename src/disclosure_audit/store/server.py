@@ -351,8 +351,15 @@ def ensure_database(server: Server, name: str) -> str:
     """Make sure the project database exists on `server`; its URL (no password added)."""
     url = server.project_url(name)
     dbname = database_of(url) or name
-    if server.source == "env" and _can_connect(url) is None:
-        return url  # the given database is there: nothing to create, and maybe no right to
+    if server.source == "env":
+        why = _can_connect(url)
+        if why is None:
+            return url  # the given database is there: nothing to create, and maybe no right to
+        if "does not exist" not in why:
+            raise StoreError(
+                f"{ENV_URL} is set to {mask_url(url)}, but connecting to it failed: {why}. Check that the "
+                "server runs and the URL is right; a password goes in PGPASSWORD or ~/.pgpass (or the URL)."
+            )
     create_database(server, dbname)
     why = _can_connect(url)
     if why is not None:
