@@ -476,14 +476,32 @@ def read_table2(table: lxml.html.HtmlElement) -> list[tuple[str, str, list[tuple
     return out
 
 
-def test_report_tables_read_back() -> None:
+# The 2019 trial format: blocks whose rows change columns, lawsuit groups named with their heading.
+THREE = [("上一年项目数量", "10"), ("本年增/减", "-1"), ("处理决定数量", "120")]
+REPORT_2019 = {
+    **REPORT,
+    "year": 2019,
+    "format": "2019",
+    "table2": [
+        ("第二十条第（一）项", "规章", [(c, "0") for c in ("本年新制作数量", "本年新公开数量", "总数量")]),
+        ("第二十条第（六）项", "行政处罚", THREE),
+        ("第二十条第（八）项", "行政事业性收费", [("上一年项目数量", "3"), ("本年增/减", "0")]),
+        ("第二十条第（九）项", "政府集中采购", [("采购项目数量", "4"), ("采购总金额", "88.20")]),
+        ("第二十条第（九）项", "其他", [("单独一列", "1")]),
+    ],
+    "table4": {**REPORT["table4"],
+               "groups": ["行政复议", "行政诉讼 未经复议直接起诉", "行政诉讼 复议后起诉"]},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("report", [REPORT, REPORT_2019], ids=["2021", "2019"])
+def test_report_tables_read_back(report: dict) -> None:
     org = make_org()
-    item = make_item(
-        org, 66001, column=org.column(REPORTS.cat_id), title="合肥市地震局2021年政府信息公开工作年度报告"
-    )
-    item.report = REPORT
+    column = org.column(REPORTS.cat_id)
+    item = make_item(org, 66001, column=column, title="合肥市地震局2021年政府信息公开工作年度报告")
+    item.report = report
     doc = parse(pages.render_detail(item, no_links))
-    for heading, _ in REPORT["sections"]:  # type: ignore[attr-defined]
+    for heading, _ in report["sections"]:
         assert doc.xpath(f"//strong[text()='{heading}']")
     t2, t3, t4 = doc.xpath("//table[contains(@class, 'nb_table')]")
     # each table follows the heading of its section
@@ -493,7 +511,7 @@ def test_report_tables_read_back() -> None:
             prev = prev.getprevious()
         assert prev is not None and text(prev).startswith(lead)
 
-    assert read_table2(t2) == REPORT["table2"]
+    assert read_table2(t2) == report["table2"]
 
     head_rows = t3.xpath(".//tr")[:3]
     assert [text(td) for td in head_rows[1].xpath("./td")] == ["自然人", "法人或其他组织", "总计"]
@@ -501,13 +519,13 @@ def test_report_tables_read_back() -> None:
     rows3 = [
         (text(tr[0]), [text(td) for td in tr[1:]]) for tr in t3.xpath(".//tr") if tr[0].get("class") == "lbl"
     ]
-    assert rows3 == REPORT["table3"]["rows"]  # type: ignore[index]
+    assert rows3 == report["table3"]["rows"]
 
     trs = t4.xpath(".//tr")
     assert [text(td) for td in trs[0]] == ["行政复议", "行政诉讼"]
     assert [text(td) for td in trs[1]][-2:] == ["未经复议直接起诉", "复议后起诉"]
-    assert [text(td) for td in trs[-1]] == REPORT["table4"]["values"]  # type: ignore[index]
-    assert [text(td) for td in trs[2]] == REPORT["table4"]["columns"] * 2  # type: ignore[index]
+    assert [text(td) for td in trs[-1]] == report["table4"]["values"]
+    assert [text(td) for td in trs[2]] == report["table4"]["columns"] * 2
 
 
 # ------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -785,12 +786,11 @@ _T3_TOP = "（本列数据的勾稽关系为：第一项加第二项之和，等
 
 
 def _indent(label: str) -> int:
-    """Left padding (em) of a table-3 row label from its numbering prefix."""
-    stripped = label.lstrip()
-    if stripped[:1] == "（":
-        return 1
-    if stripped[:1].isdigit():
+    """Left padding (em) of a table-3 row label from its numbering: 一、 / （一） / 1."""
+    if re.search(r"(^|\s)\d+\.", label):
         return 2
+    if "（" in label[:4]:
+        return 1
     return 0
 
 
@@ -804,10 +804,13 @@ def _table2(rows: Sequence[tuple[str, str, Sequence[tuple[str, str]]]]) -> str:
 
     out = ['<table class="nb_table nb_table2" border="1" cellspacing="0" cellpadding="0"><tbody>']
     block: str | None = None
+    heads: list[str] | None = None
     for blk, label, cells in rows:
         if blk != block:
-            block = blk
+            block, heads = blk, None
             out.append(f'<tr class="block"><td colspan="{width}">{_e(blk)}</td></tr>')
+        if [col for col, _ in cells] != heads:
+            heads = [col for col, _ in cells]
             head = ["<td>信息内容</td>"]
             for n, (col, _) in enumerate(cells):
                 head.append(f"<td{span(n, cells)}>{_e(col)}</td>")
@@ -844,6 +847,17 @@ def _table3(spec: dict) -> str:
     return "\n".join(out)
 
 
+def _suit_groups(groups: Sequence[str]) -> tuple[str, list[str]]:
+    """Split the two lawsuit groups into their shared heading and sub-labels.
+
+    The corpus may name them "行政诉讼 未经复议直接起诉" (heading in the label) or just "未经复议直接起诉".
+    """
+    heads = {g.split(maxsplit=1)[0] for g in groups if len(g.split(maxsplit=1)) == 2}
+    if len(heads) == 1 and all(len(g.split(maxsplit=1)) == 2 for g in groups):
+        return heads.pop(), [g.split(maxsplit=1)[1] for g in groups]
+    return "行政诉讼", list(groups)
+
+
 def _table4(spec: dict) -> str:
     groups: list[str] = list(spec.get("groups", []))
     columns: list[str] = list(spec.get("columns", []))
@@ -851,18 +865,15 @@ def _table4(spec: dict) -> str:
     w = len(columns)
     out = ['<table class="nb_table nb_table4" border="1" cellspacing="0" cellpadding="0"><tbody>']
     if len(groups) == 3:
-        suit = "" if any("行政诉讼" in g for g in groups[1:]) else "行政诉讼"
-        if suit:
-            out.append(f'<tr><td colspan="{w}">{_e(groups[0])}</td><td colspan="{2 * w}">{suit}</td></tr>')
-            out.append(
-                "<tr>"
-                + "".join(f'<td rowspan="2">{_e(c)}</td>' for c in columns)
-                + f'<td colspan="{w}">{_e(groups[1])}</td><td colspan="{w}">{_e(groups[2])}</td></tr>'
-            )
-            out.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in columns) * 2 + "</tr>")
-        else:
-            out.append("<tr>" + "".join(f'<td colspan="{w}">{_e(g)}</td>' for g in groups) + "</tr>")
-            out.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in columns) * 3 + "</tr>")
+        suit, subs = _suit_groups(groups[1:])
+        out.append(f'<tr><td colspan="{w}">{_e(groups[0])}</td><td colspan="{2 * w}">{_e(suit)}</td></tr>')
+        out.append(
+            "<tr>"
+            + "".join(f'<td rowspan="2">{_e(c)}</td>' for c in columns)
+            + "".join(f'<td colspan="{w}">{_e(sub)}</td>' for sub in subs)
+            + "</tr>"
+        )
+        out.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in columns) * 2 + "</tr>")
     else:
         out.append("<tr>" + "".join(f'<td colspan="{w}">{_e(g)}</td>' for g in groups) + "</tr>")
         out.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in columns) * max(1, len(groups)) + "</tr>")
