@@ -1,0 +1,271 @@
+"""Ground truth of the replica: every item's normalized metadata, every defect, every change of the day.
+
+The truth is computed from the replica's own model (what each page shows and what the scenario
+meant), never by the parser, normalizer or checks under test. Normalized values follow these
+conventions, which `disclosure-audit items` must reproduce:
+
+- text fields: whitespace (full-width spaces included) collapsed to single spaces, stripped;
+- 文号: canonical `代字〔YYYY〕N号` (brackets unified, whitespace removed);
+- dates: ISO `YYYY-MM-DD`; a date shown but not a real date is null; 生效/废止 fields that hold
+  free text (for example 五年) keep the text;
+- 有效性: canonical 有效 / 失效 / 废止 / 修改 / 部分失效 / 尚未生效 (现行有效 → 有效, 已废止 → 废止 ...);
+- keywords: a list split on spaces and Chinese or ASCII separators;
+- a field whose label the page does not show is null (lists: empty).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+
+from disclosure_audit import rules
+from disclosure_audit.replica.corpus import BULK_ID_BASE, Corpus
+from disclosure_audit.replica.model import Item
+
+TRUTH_ITEM_KEYS = (
+    "content_id", "url", "org", "column", "title", "index_number", "doc_number", "written_date",
+    "publish_date", "validity", "effective_date", "repeal_date", "issuer", "topic", "keywords", "summary",
+    "attachments", "interpretation_urls", "original_urls",
+)
+EXTRA_ITEM_KEYS = ("name", "category")
+
+_DOC_NUMBER = re.compile(rules.get("format.doc_number").param("pattern"))
+_INDEX_NUMBER = re.compile(rules.get("format.index_number").param("pattern"))
+
+
+def item_url(base_url: str, organ_id: int, cid: int) -> str:
+    return f"{base_url}/public/{organ_id}/{cid}.html"
+
+
+def truth_record(corpus: Corpus, item: Item, base_url: str) -> dict:
+    """The item's normalized metadata under the keys `disclosure-audit items` prints."""
+    t = item.truth
+
+    def link(cid: int) -> str:
+        return item_url(base_url, corpus.organ_of(cid) or item.org.organ_id, cid)
+
+    seen: list[str] = []
+    for a in item.attachments:
+        u = base_url + a.path
+        if u not in seen:
+            seen.append(u)
+    rec = {
+        "content_id": item.content_id,
+        "url": item_url(base_url, item.org.organ_id, item.content_id),
+        **{k: t[k] for k in ("org", "column", "title", "index_number", "doc_number", "written_date",
+                             "publish_date", "validity", "effective_date", "repeal_date", "issuer",
+                             "topic", "keywords", "summary")},
+        "attachments": seen,
+        "interpretation_urls": [link(c) for c in item.interpretation_ids],
+        "original_urls": [link(c) for c in item.original_ids],
+        "name": t["name"],
+        "category": t["category"],
+    }
+    return rec
+
+
+def _stray_whitespace(value: str) -> bool:
+    return value != value.strip() or "\u3000" in value or re.search(r"\s{2,}", value) is not None
+
+
+def _workday_lag(item: Item, written: date, published: date) -> int | None:
+    """Working days after 成文日期 up to 发布日期; the replica keeps lags of more than 20 calendar days
+    only where a scenario states them (from the official schedules), since a lag within 20 calendar
+    days is within 20 working days whatever the calendar says."""
+    if (published - written).days <= rules.get("timing.publish_lag").param("max_workdays"):
+        return None  # certainly within the limit
+    if item.workday_lag is None:
+        raise AssertionError(
+            f"replica item {item.content_id} has {(published - written).days} calendar days between 成文日期 and "
+            "发布日期 but states no working-day lag; scenarios must state lags beyond 20 calendar days"
+        )
+    return item.workday_lag
+
+
+def item_defects(corpus: Corpus, item: Item, duplicate_index_numbers: set[str]) -> tuple[set[str], set[str]]:
+    """(rules the item breaks, rules that cannot be evaluated for it)."""
+    f = item.fields
+    t = item.truth
+    kind = item.column.kind
+    broken: set[str] = set()
+    not_evaluable: set[str] = set()
+
+    def shown(key: str) -> bool:
+        return bool(f.get(key, "").strip())
+
+    if kind in rules.POLICY_KINDS and not all(
+        shown(k) for k in rules.get("completeness.policy_fields").param("fields")
+    ):
+        broken.add("completeness.policy_fields")
+    if not all(shown(k) for k in rules.get("completeness.item_fields").param("fields")):
+        broken.add("completeness.item_fields")
+    if shown("issuer") and item.org.name not in [p.strip() for p in f["issuer"].split("、")]:
+        broken.add("completeness.issuer_full_name")
+    if shown("doc_number") and not _DOC_NUMBER.match("".join(f["doc_number"].split())):
+        broken.add("format.doc_number")
+    if (shown("written_date") and t["written_date"] is None) or (shown("publish_date") and t["publish_date"] is None):
+        broken.add("format.date")
+    values = [item.title] + [f[k] for k in ("name", "issuer") if k in f]
+    if any(_stray_whitespace(v) for v in values) or ("doc_number" in f and re.search(r"\s", f["doc_number"])):
+        broken.add("format.whitespace")
+    if shown("name") and " ".join(f["name"].split()) != " ".join(item.title.split()):
+        broken.add("format.title_match")
+    if shown("index_number"):
+        number = f["index_number"].strip()
+        if not _INDEX_NUMBER.match(number):
+            broken.add("format.index_number")
+        if number in duplicate_index_numbers:
+            broken.add("format.index_number_unique")
+    if kind in rules.POLICY_KINDS and not any(
+        a.served == "pdf" for a in item.attachments
+    ):
+        broken.add("attachment.pdf")
+    if kind in rules.NORMATIVE_KINDS and (
+        not item.interpretation_ids or not all(corpus.exists(c) for c in item.interpretation_ids)
+    ):
+        broken.add("linkage.interpretation")
+    if kind in rules.INTERPRETATION_KINDS and (
+        not item.original_ids or not all(corpus.exists(c) for c in item.original_ids)
+    ):
+        broken.add("linkage.backlink")
+
+    written = date.fromisoformat(t["written_date"]) if t["written_date"] else None
+    published = date.fromisoformat(t["publish_date"]) if t["publish_date"] else None
+    if written and published and published >= written:
+        first, last = rules.FIRST_SCHEDULED_YEAR, rules.LAST_SCHEDULED_YEAR
+        if not (first <= written.year and published.year <= last):
+            not_evaluable.add("timing.publish_lag")
+        else:
+            lag = _workday_lag(item, written, published)
+            if lag is not None and lag > rules.get("timing.publish_lag").param("max_workdays"):
+                broken.add("timing.publish_lag")
+    if kind in rules.INTERPRETATION_KINDS and published:
+        max_days = rules.get("timing.interpretation_lag").param("max_days")
+        for c in item.original_ids:
+            original = corpus.item(c, body=False)
+            if original and original.truth["publish_date"]:
+                gap = (published - date.fromisoformat(original.truth["publish_date"])).days
+                if gap > max_days:
+                    broken.add("timing.interpretation_lag")
+    if written:
+        effective = t["effective_date"]
+        effective_day = _as_date(effective)
+        if (published and published < written) or (effective_day and effective_day < written):
+            broken.add("timing.date_order")
+    if (written and written > corpus.as_of) or (published and published > corpus.as_of):
+        broken.add("timing.future_date")
+
+    if kind in rules.POLICY_KINDS and t["validity"] in rules.VALID_STATES:
+        if any(corpus.exists(r) for r in corpus.repealed_by(item.content_id)):
+            broken.add("validity.repealed_still_valid")
+    if kind in rules.NORMATIVE_KINDS:
+        ended = t["validity"] in rules.ENDED_STATES
+        if not shown("validity") or not shown("effective_date") or (ended and not shown("repeal_date")):
+            broken.add("validity.register_complete")
+
+    spec = corpus.all_specs().get(item.content_id)
+    if spec is not None and spec.changes:
+        first = corpus._from_spec(spec.on_day(spec.appears), None).truth
+        for key in ("doc_number", "written_date", "publish_date"):
+            if first[key] is not None and t[key] is not None and first[key] != t[key]:
+                broken.add("stability.key_fields_changed")
+    return broken, not_evaluable
+
+
+def _as_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def column_defects(corpus: Corpus) -> Iterator[dict]:
+    """Empty and stale catalogue columns on the corpus day."""
+    fresh = rules.get("freshness.column_stale")
+    for org in corpus.orgs:
+        for col in org.columns:
+            if col.type != 4 or col.freshness is None:
+                continue
+            newest = corpus.newest_publish(col)
+            if newest is None:
+                yield {"rule_id": "freshness.column_empty", "org": org.name, "column": col.name}
+                continue
+            limit = fresh.param("news_days") if col.freshness == "news" else fresh.param("policy_days")
+            if (corpus.as_of - newest.date()).days > limit:
+                yield {"rule_id": "freshness.column_stale", "org": org.name, "column": col.name}
+
+
+def changes(corpus: Corpus) -> list[dict]:
+    """What changed between the previous day and this one (empty on day 0)."""
+    day = corpus.day
+    if day == 0:
+        return []
+    before = Corpus(corpus.n_items, day - 1, corpus.seed)
+    out: list[dict] = []
+    for org in corpus.orgs:
+        for col in org.columns:
+            if not col.bulk:
+                continue
+            for k in range(before.bulk_count(col), corpus.bulk_count(col)):
+                out.append({"content_id": corpus._bulk_cid(col, k), "change": "new", "list_visible": True})
+    for cid, spec in corpus.all_specs().items():
+        if spec.appears == day:
+            out.append({"content_id": cid, "change": "new", "list_visible": True})
+        elif spec.removed_from == day:
+            out.append({"content_id": cid, "change": "removed", "list_visible": True})
+        elif day in spec.changes and spec.visible_on(day):
+            old, new = before.item(cid), corpus.item(cid)
+            assert old is not None and new is not None
+            out.append({
+                "content_id": cid,
+                "change": "metadata" if _record(old) != _record(new) else "content",
+                "list_visible": _list_row(old) != _list_row(new),
+            })
+    for cid in corpus.iter_ids():
+        item = corpus.item(cid, body=False) if cid >= BULK_ID_BASE else None
+        if item is not None and day in corpus._bulk_edit_days(cid, item.publish_at):
+            out.append({"content_id": cid, "change": "content", "list_visible": False})
+    out.sort(key=lambda c: c["content_id"])
+    return out
+
+
+def _record(item: Item) -> tuple:
+    """What a metadata change is judged on: the values shown and their normalized form, files and links."""
+    return (item.title, item.fields, item.truth, tuple(a.path for a in item.attachments), tuple(item.interpretation_ids),
+            tuple(item.original_ids))
+
+
+def _list_row(item: Item) -> tuple:
+    """What a list entry shows (either skin): title, date, 废止 marker, 索引号, links."""
+    return (item.title, item.publish_at, item.repealed_marker, item.fields.get("index_number"),
+            tuple(item.interpretation_ids), tuple(item.original_ids))
+
+
+def build_truth(corpus: Corpus, base_url: str) -> dict:
+    """The whole truth of the corpus day as one JSON-ready object."""
+    ids = list(corpus.iter_ids())
+    items = [corpus.item(c, body=False) for c in ids]
+    counts = Counter(
+        i.fields["index_number"].strip() for i in items if i is not None and i.fields.get("index_number", "").strip()
+    )
+    duplicates = {k for k, n in counts.items() if n > 1}
+    records, defects, not_evaluable = [], [], []
+    for item in items:
+        assert item is not None
+        records.append(truth_record(corpus, item, base_url))
+        broken, unknown = item_defects(corpus, item, duplicates)
+        defects += [{"rule_id": r, "content_id": item.content_id} for r in sorted(broken)]
+        not_evaluable += [{"rule_id": r, "content_id": item.content_id} for r in sorted(unknown)]
+    defects += list(column_defects(corpus))
+    return {
+        "site": {"base_url": base_url, "site_id": 6781, "day": corpus.day, "as_of": corpus.as_of.isoformat(),
+                 "items_requested": corpus.n_items, "seed": corpus.seed},
+        "items": records,
+        "defects": defects,
+        "not_evaluable": not_evaluable,
+        "changes": changes(corpus),
+    }
