@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from collections.abc import Iterator
 from functools import lru_cache
 
 from disclosure_audit.replica import text
@@ -142,17 +142,82 @@ def _org(
 # new items, so its newest item is a scenario item with an exact age.
 _STALE = {"end_gap_days": 400, "new_per_day": 0.0}
 ORGS: tuple[Org, ...] = (
-    _org(1741, "合肥市人民政府", "市政府", "003249501", "合政", "government", 1, STYLE_A, "utf-8", 1,
-         "/hfs/xxgk/publicInfoList_hfs", weight=1.5, interp_delta=0, overrides={7: _STALE}),
-    _org(6771, "合肥市地震局", "市地震局", "003249538", "合震", "earthquake", 2, STYLE_B, "utf-8", 1,
-         "/hfdzj/xxgk/publicInfoList_dzj", interp_delta=1),
-    _org(6705, "合肥市科学技术局", "市科技局", "003249546", "合科", "science", 1, STYLE_A2, "utf-8", 0,
-         "/hfkjj/xxgk/publicInfoList_kjj", interp_delta=2, overrides={3: _STALE}),
-    _org(6713, "合肥市财政局", "市财政局", "00324955X", "合财", "finance", 2, STYLE_C, "gb18030", 1,
-         "/hfczj/xxgk/publicInfoList_czj", interp_delta=3, overrides={7: _STALE}),
-    _org(6729, "合肥市教育局", "市教育局", "003249562", "合教", "education", 1, STYLE_A, "utf-8", 1,
-         "/hfjyj/xxgk/publicInfoList_jyj", interp_delta=1, overrides={3: _STALE},
-         extra=("重大建设项目", "plan")),
+    _org(
+        1741,
+        "合肥市人民政府",
+        "市政府",
+        "003249501",
+        "合政",
+        "government",
+        1,
+        STYLE_A,
+        "utf-8",
+        1,
+        "/hfs/xxgk/publicInfoList_hfs",
+        weight=1.5,
+        interp_delta=0,
+        overrides={7: _STALE},
+    ),
+    _org(
+        6771,
+        "合肥市地震局",
+        "市地震局",
+        "003249538",
+        "合震",
+        "earthquake",
+        2,
+        STYLE_B,
+        "utf-8",
+        1,
+        "/hfdzj/xxgk/publicInfoList_dzj",
+        interp_delta=1,
+    ),
+    _org(
+        6705,
+        "合肥市科学技术局",
+        "市科技局",
+        "003249546",
+        "合科",
+        "science",
+        1,
+        STYLE_A2,
+        "utf-8",
+        0,
+        "/hfkjj/xxgk/publicInfoList_kjj",
+        interp_delta=2,
+        overrides={3: _STALE},
+    ),
+    _org(
+        6713,
+        "合肥市财政局",
+        "市财政局",
+        "00324955X",
+        "合财",
+        "finance",
+        2,
+        STYLE_C,
+        "gb18030",
+        1,
+        "/hfczj/xxgk/publicInfoList_czj",
+        interp_delta=3,
+        overrides={7: _STALE},
+    ),
+    _org(
+        6729,
+        "合肥市教育局",
+        "市教育局",
+        "003249562",
+        "合教",
+        "education",
+        1,
+        STYLE_A,
+        "utf-8",
+        1,
+        "/hfjyj/xxgk/publicInfoList_jyj",
+        interp_delta=1,
+        overrides={3: _STALE},
+        extra=("重大建设项目", "plan"),
+    ),
 )
 ORGS_BY_ID: dict[int, Org] = {o.organ_id: o for o in ORGS}
 EARTHQUAKE_BUREAU = ORGS_BY_ID[6771]
@@ -300,10 +365,10 @@ class Corpus:
                 self._n0[c.cat_id] = self._n0.get(c.cat_id, 0) + n
         for cat_id, n in self._n0.items():
             if n > MAX_PER_COLUMN:
-                raise ValueError(f"--items {items} puts {n} items in column {cat_id}; at most {MAX_PER_COLUMN}")
-        self._columns: dict[int, tuple[Org, Column]] = {
-            c.cat_id: (o, c) for o in ORGS for c in o.columns
-        }
+                raise ValueError(
+                    f"--items {items} puts {n} items in column {cat_id}; at most {MAX_PER_COLUMN}"
+                )
+        self._columns: dict[int, tuple[Org, Column]] = {c.cat_id: (o, c) for o in ORGS for c in o.columns}
         self._col_index: dict[int, tuple[int, int]] = {}
         for oi, o in enumerate(ORGS):
             for c in o.columns:
@@ -528,7 +593,9 @@ class Corpus:
             written = pd
         else:
             title = self._bulk_item_title(org, col, k)
-            written = pd - timedelta(days=r.randint(0, 7) if col.kind in ("policy", "normative") else r.randint(0, 1))
+            written = pd - timedelta(
+                days=r.randint(0, 7) if col.kind in ("policy", "normative") else r.randint(0, 1)
+            )
         if col.kind == "normative":
             interp_col = next(c for c in org.columns if c.paired_with == col.cat_id)
             interpretations = [self._bulk_cid(interp_col, k)]
@@ -555,7 +622,9 @@ class Corpus:
         body = text.body_for(r, org.short_name, org.domain, pd.year, col.kind) if with_body else []
         edits = self._bulk_edit_days(cid, publish_at)
         if edits and with_body:
-            body = body + [f"（本信息于{format_day(day_date(edits[-1]), '%Y年%m月%d日')}更新，第{len(edits)}次修订。）"]
+            body = body + [
+                f"（本信息于{format_day(day_date(edits[-1]), '%Y年%m月%d日')}更新，第{len(edits)}次修订。）"
+            ]
         spec = Spec(
             cid=cid,
             org=org.organ_id,
@@ -622,8 +691,16 @@ class Corpus:
                 shown[k] = v
         fields = {k: v for k, v in shown.items() if v is not None}
         title_shown = s.raw.get("title") or s.title
-        body = list(s.body) if s.body is not None else text.body_for(
-            text.rng_for(self.seed, "body", s.cid), org.short_name, org.domain, s.publish_at.year, col.kind
+        body = (
+            list(s.body)
+            if s.body is not None
+            else text.body_for(
+                text.rng_for(self.seed, "body", s.cid),
+                org.short_name,
+                org.domain,
+                s.publish_at.year,
+                col.kind,
+            )
         )
         attachments = s.attachments
         if attachments is None:

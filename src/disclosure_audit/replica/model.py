@@ -122,7 +122,13 @@ STYLE_B = LabelStyle(
     },
     written_fmt="%Y年%m月%d日",
     publish_fmt="%Y年%m月%d日",
-    validity_words={"有效": "现行有效", "失效": "失效", "废止": "已废止", "修改": "已修改", "部分失效": "部分失效"},
+    validity_words={
+        "有效": "现行有效",
+        "失效": "失效",
+        "废止": "已废止",
+        "修改": "已修改",
+        "部分失效": "部分失效",
+    },
     value_class="pmingcheng",
     mobile="plist",
 )

@@ -49,8 +49,14 @@ TABLE4_GROUPS = ("行政复议", "行政诉讼 未经复议直接起诉", "行�
 TABLE4_COLUMNS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
 
 # The bureau's 2021 report (section 一) as published: 221 items on the city platform.
-EARTHQUAKE_2021 = {"total": 221, "documents": 33, "approvals": 37, "interpretations": 16, "responses": 13,
-                   "others": 122}
+EARTHQUAKE_2021 = {
+    "total": 221,
+    "documents": 33,
+    "approvals": 37,
+    "interpretations": 16,
+    "responses": 13,
+    "others": 122,
+}
 
 
 def report_format(year: int) -> str:
@@ -62,14 +68,24 @@ def _applications(seed: int, organ_id: int, year: int) -> tuple[tuple[int, ...],
     """Per applicant column (6): new, carried and the outcome counts; carried = last year's carry-on (C5)."""
     if year < 2019:
         return (0,) * 6, (0,) * 6, {}
-    _, prev_carry_on, _ = (
-        _applications(seed, organ_id, year - 1) if year > 2019 else ((0,) * 6, None, {})
-    )
+    _, prev_carry_on, _ = _applications(seed, organ_id, year - 1) if year > 2019 else ((0,) * 6, None, {})
     r = rng_for(seed, "applications", organ_id, year)
     quiet = organ_id == 6771  # the earthquake bureau receives (almost) no applications
-    new = tuple(0 if quiet else r.choice((0, 0, 1, 2, 3, 5, 8, 12)) if i == 0 else
-                0 if quiet else r.choice((0, 0, 0, 1, 2)) for i in range(6))
-    carried = prev_carry_on if prev_carry_on is not None else tuple(0 if quiet else r.choice((0, 0, 1)) for _ in range(6))
+    new = tuple(
+        0
+        if quiet
+        else r.choice((0, 0, 1, 2, 3, 5, 8, 12))
+        if i == 0
+        else 0
+        if quiet
+        else r.choice((0, 0, 0, 1, 2))
+        for i in range(6)
+    )
+    carried = (
+        prev_carry_on
+        if prev_carry_on is not None
+        else tuple(0 if quiet else r.choice((0, 0, 1)) for _ in range(6))
+    )
     outcomes = OUTCOMES_2019 if report_format(year) == "2019" else OUTCOMES_2021
     counts: dict[str, list[int]] = {o: [0] * 6 for o in outcomes}
     carry_on = []
@@ -113,32 +129,72 @@ def report_figures(seed: int, org: Org, year: int) -> dict:
     in_force = 10 + r.randint(0, 20)
     if fmt == "2021":
         table2 = [
-            ("第二十条第（一）项", "规章", [("本年制发件数", "0"), ("本年废止件数", "0"), ("现行有效件数", "0")]),
-            ("第二十条第（一）项", "行政规范性文件",
-             [("本年制发件数", str(issued)), ("本年废止件数", str(abolished)), ("现行有效件数", str(in_force))]),
+            (
+                "第二十条第（一）项",
+                "规章",
+                [("本年制发件数", "0"), ("本年废止件数", "0"), ("现行有效件数", "0")],
+            ),
+            (
+                "第二十条第（一）项",
+                "行政规范性文件",
+                [
+                    ("本年制发件数", str(issued)),
+                    ("本年废止件数", str(abolished)),
+                    ("现行有效件数", str(in_force)),
+                ],
+            ),
             ("第二十条第（五）项", "行政许可", [("本年处理决定数量", str(r.randint(0, 300)))]),
             ("第二十条第（六）项", "行政处罚", [("本年处理决定数量", str(r.randint(0, 60)))]),
             ("第二十条第（六）项", "行政强制", [("本年处理决定数量", str(r.randint(0, 10)))]),
-            ("第二十条第（八）项", "行政事业性收费", [("本年收费金额（单位：万元）", f"{r.randint(0, 50000) / 100:.2f}")]),
+            (
+                "第二十条第（八）项",
+                "行政事业性收费",
+                [("本年收费金额（单位：万元）", f"{r.randint(0, 50000) / 100:.2f}")],
+            ),
         ]
     else:
         three = ("本年新制作数量", "本年新公开数量", "对外公开总数量")
         two = ("上一年项目数量", "本年增/减", "处理决定数量")
         table2 = [
             ("第二十条第（一）项", "规章", [(c, "0") for c in three]),
-            ("第二十条第（一）项", "规范性文件", [(three[0], str(issued)), (three[1], str(issued)),
-                                            (three[2], str(in_force))]),
-            ("第二十条第（五）项", "行政许可", [(two[0], str(r.randint(5, 40))), (two[1], str(r.randint(-3, 3))),
-                                          (two[2], str(r.randint(0, 300)))]),
-            ("第二十条第（五）项", "其他对外管理服务事项", [(two[0], str(r.randint(0, 10))), (two[1], "0"),
-                                                (two[2], str(r.randint(0, 50)))]),
-            ("第二十条第（六）项", "行政处罚", [(two[0], str(r.randint(5, 30))), (two[1], "0"),
-                                          (two[2], str(r.randint(0, 60)))]),
-            ("第二十条第（六）项", "行政强制", [(two[0], str(r.randint(0, 5))), (two[1], "0"),
-                                          (two[2], str(r.randint(0, 10)))]),
+            (
+                "第二十条第（一）项",
+                "规范性文件",
+                [(three[0], str(issued)), (three[1], str(issued)), (three[2], str(in_force))],
+            ),
+            (
+                "第二十条第（五）项",
+                "行政许可",
+                [
+                    (two[0], str(r.randint(5, 40))),
+                    (two[1], str(r.randint(-3, 3))),
+                    (two[2], str(r.randint(0, 300))),
+                ],
+            ),
+            (
+                "第二十条第（五）项",
+                "其他对外管理服务事项",
+                [(two[0], str(r.randint(0, 10))), (two[1], "0"), (two[2], str(r.randint(0, 50)))],
+            ),
+            (
+                "第二十条第（六）项",
+                "行政处罚",
+                [(two[0], str(r.randint(5, 30))), (two[1], "0"), (two[2], str(r.randint(0, 60)))],
+            ),
+            (
+                "第二十条第（六）项",
+                "行政强制",
+                [(two[0], str(r.randint(0, 5))), (two[1], "0"), (two[2], str(r.randint(0, 10)))],
+            ),
             ("第二十条第（八）项", "行政事业性收费", [(two[0], str(r.randint(0, 5))), (two[1], "0")]),
-            ("第二十条第（九）项", "政府集中采购", [("采购项目数量", str(r.randint(0, 20))),
-                                            ("采购总金额", f"{r.randint(0, 900000) / 100:.2f}")]),
+            (
+                "第二十条第（九）项",
+                "政府集中采购",
+                [
+                    ("采购项目数量", str(r.randint(0, 20))),
+                    ("采购总金额", f"{r.randint(0, 900000) / 100:.2f}"),
+                ],
+            ),
         ]
 
     total_new = sum(new)
@@ -155,10 +211,13 @@ def report_figures(seed: int, org: Org, year: int) -> dict:
     if total_new == 0:
         applications = "全年未收到政府信息公开申请。"
     else:
-        applications = f"全年新收政府信息公开申请{total_new}件，办结{total_handled}件，结转下年度{sum(carry_on)}件。"
+        applications = (
+            f"全年新收政府信息公开申请{total_new}件，办结{total_handled}件，结转下年度{sum(carry_on)}件。"
+        )
     reviews = sum(int(table4[i]) for i in (4, 9, 14))
     review_text = (
-        "未发生政府信息公开行政复议和行政诉讼。" if reviews == 0
+        "未发生政府信息公开行政复议和行政诉讼。"
+        if reviews == 0
         else f"发生政府信息公开行政复议和行政诉讼共{reviews}件。"
     )
     sections = [
@@ -166,7 +225,10 @@ def report_figures(seed: int, org: Org, year: int) -> dict:
         ("二、主动公开政府信息情况", []),
         ("三、收到和处理政府信息公开申请情况", []),
         ("四、政府信息公开行政复议、行政诉讼情况", []),
-        ("五、存在的主要问题及改进情况", [f"{year}年政务公开工作仍存在政策解读形式不够丰富等问题，下一步将加强培训、规范流程。"]),
+        (
+            "五、存在的主要问题及改进情况",
+            [f"{year}年政务公开工作仍存在政策解读形式不够丰富等问题，下一步将加强培训、规范流程。"],
+        ),
         ("六、其他需要报告的事项", ["本年度未收取信息处理费。" if year >= 2020 else "无。"]),
     ]
     return {

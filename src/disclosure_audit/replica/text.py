@@ -5,16 +5,61 @@ from __future__ import annotations
 import hashlib
 import random
 
-DISTRICTS = ("瑶海区", "庐阳区", "蜀山区", "包河区", "长丰县", "肥东县", "肥西县", "庐江县", "巢湖市", "高新区", "经开区")
+DISTRICTS = (
+    "瑶海区",
+    "庐阳区",
+    "蜀山区",
+    "包河区",
+    "长丰县",
+    "肥东县",
+    "肥西县",
+    "庐江县",
+    "巢湖市",
+    "高新区",
+    "经开区",
+)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰文建国志红海波宁俊峰辉鹏飞云"
 
 TOPICS: dict[str, tuple[str, ...]] = {
-    "earthquake": ("防震减灾", "地震监测", "震害防御", "地震应急救援", "地震科普宣传", "抗震设防", "地震台站建设", "地震预警"),
-    "science": ("科技创新", "高新技术企业培育", "科技成果转化", "创新平台建设", "科技项目管理", "技术合同登记", "科技人才"),
-    "finance": ("预算管理", "政府采购", "国库集中支付", "财政资金监管", "国有资产管理", "政府债务管理", "惠企资金兑付"),
+    "earthquake": (
+        "防震减灾",
+        "地震监测",
+        "震害防御",
+        "地震应急救援",
+        "地震科普宣传",
+        "抗震设防",
+        "地震台站建设",
+        "地震预警",
+    ),
+    "science": (
+        "科技创新",
+        "高新技术企业培育",
+        "科技成果转化",
+        "创新平台建设",
+        "科技项目管理",
+        "技术合同登记",
+        "科技人才",
+    ),
+    "finance": (
+        "预算管理",
+        "政府采购",
+        "国库集中支付",
+        "财政资金监管",
+        "国有资产管理",
+        "政府债务管理",
+        "惠企资金兑付",
+    ),
     "education": ("义务教育", "学前教育", "招生入学", "校园安全", "教师队伍建设", "职业教育", "课后服务"),
-    "government": ("营商环境", "城市更新", "民生保障", "乡村振兴", "生态环境保护", "安全生产", "数字政府建设"),
+    "government": (
+        "营商环境",
+        "城市更新",
+        "民生保障",
+        "乡村振兴",
+        "生态环境保护",
+        "安全生产",
+        "数字政府建设",
+    ),
 }
 
 POLICY_VERBS = ("做好", "加强", "进一步规范", "开展", "推进", "深化", "统筹做好")
@@ -113,7 +158,9 @@ def interpretation_title(document_title: str) -> str:
     return f"《{inner}》政策解读"
 
 
-def body_for(r: random.Random, short: str, domain: str, year: int, kind: str, paragraphs: int = 0) -> list[str]:
+def body_for(
+    r: random.Random, short: str, domain: str, year: int, kind: str, paragraphs: int = 0
+) -> list[str]:
     """Paragraphs of plausible body text."""
     topic = r.choice(TOPICS[domain])
     n = paragraphs or r.randint(3, 6)

@@ -25,9 +25,25 @@ from disclosure_audit.replica.corpus import BULK_ID_BASE, Corpus
 from disclosure_audit.replica.model import Item
 
 TRUTH_ITEM_KEYS = (
-    "content_id", "url", "org", "column", "title", "index_number", "doc_number", "written_date",
-    "publish_date", "validity", "effective_date", "repeal_date", "issuer", "topic", "keywords", "summary",
-    "attachments", "interpretation_urls", "original_urls",
+    "content_id",
+    "url",
+    "org",
+    "column",
+    "title",
+    "index_number",
+    "doc_number",
+    "written_date",
+    "publish_date",
+    "validity",
+    "effective_date",
+    "repeal_date",
+    "issuer",
+    "topic",
+    "keywords",
+    "summary",
+    "attachments",
+    "interpretation_urls",
+    "original_urls",
 )
 EXTRA_ITEM_KEYS = ("name", "category")
 
@@ -54,9 +70,25 @@ def truth_record(corpus: Corpus, item: Item, base_url: str) -> dict:
     rec = {
         "content_id": item.content_id,
         "url": item_url(base_url, item.org.organ_id, item.content_id),
-        **{k: t[k] for k in ("org", "column", "title", "index_number", "doc_number", "written_date",
-                             "publish_date", "validity", "effective_date", "repeal_date", "issuer",
-                             "topic", "keywords", "summary")},
+        **{
+            k: t[k]
+            for k in (
+                "org",
+                "column",
+                "title",
+                "index_number",
+                "doc_number",
+                "written_date",
+                "publish_date",
+                "validity",
+                "effective_date",
+                "repeal_date",
+                "issuer",
+                "topic",
+                "keywords",
+                "summary",
+            )
+        },
         "attachments": seen,
         "interpretation_urls": [link(c) for c in item.interpretation_ids],
         "original_urls": [link(c) for c in item.original_ids],
@@ -78,8 +110,9 @@ def _workday_lag(item: Item, written: date, published: date) -> int | None:
         return None  # certainly within the limit
     if item.workday_lag is None:
         raise AssertionError(
-            f"replica item {item.content_id} has {(published - written).days} calendar days between 成文日期 and "
-            "发布日期 but states no working-day lag; scenarios must state lags beyond 20 calendar days"
+            f"replica item {item.content_id} has {(published - written).days} calendar days between "
+            "成文日期 and 发布日期 but states no working-day lag; scenarios must state lags beyond 20 "
+            "calendar days"
         )
     return item.workday_lag
 
@@ -105,7 +138,9 @@ def item_defects(corpus: Corpus, item: Item, duplicate_index_numbers: set[str]) 
         broken.add("completeness.issuer_full_name")
     if shown("doc_number") and not _DOC_NUMBER.match("".join(f["doc_number"].split())):
         broken.add("format.doc_number")
-    if (shown("written_date") and t["written_date"] is None) or (shown("publish_date") and t["publish_date"] is None):
+    if (shown("written_date") and t["written_date"] is None) or (
+        shown("publish_date") and t["publish_date"] is None
+    ):
         broken.add("format.date")
     values = [item.title] + [f[k] for k in ("name", "issuer") if k in f]
     if any(_stray_whitespace(v) for v in values) or ("doc_number" in f and re.search(r"\s", f["doc_number"])):
@@ -118,9 +153,7 @@ def item_defects(corpus: Corpus, item: Item, duplicate_index_numbers: set[str]) 
             broken.add("format.index_number")
         if number in duplicate_index_numbers:
             broken.add("format.index_number_unique")
-    if kind in rules.POLICY_KINDS and not any(
-        a.served == "pdf" for a in item.attachments
-    ):
+    if kind in rules.POLICY_KINDS and not any(a.served == "pdf" for a in item.attachments):
         broken.add("attachment.pdf")
     if kind in rules.NORMATIVE_KINDS and (
         not item.interpretation_ids or not all(corpus.exists(c) for c in item.interpretation_ids)
@@ -157,9 +190,9 @@ def item_defects(corpus: Corpus, item: Item, duplicate_index_numbers: set[str]) 
     if (written and written > corpus.as_of) or (published and published > corpus.as_of):
         broken.add("timing.future_date")
 
-    if kind in rules.POLICY_KINDS and t["validity"] in rules.VALID_STATES:
-        if any(corpus.exists(r) for r in corpus.repealed_by(item.content_id)):
-            broken.add("validity.repealed_still_valid")
+    repealed = any(corpus.exists(r) for r in corpus.repealed_by(item.content_id))
+    if kind in rules.POLICY_KINDS and t["validity"] in rules.VALID_STATES and repealed:
+        broken.add("validity.repealed_still_valid")
     if kind in rules.NORMATIVE_KINDS:
         ended = t["validity"] in rules.ENDED_STATES
         if not shown("validity") or not shown("effective_date") or (ended and not shown("repeal_date")):
@@ -220,11 +253,13 @@ def changes(corpus: Corpus) -> list[dict]:
         elif day in spec.changes and spec.visible_on(day):
             old, new = before.item(cid), corpus.item(cid)
             assert old is not None and new is not None
-            out.append({
-                "content_id": cid,
-                "change": "metadata" if _record(old) != _record(new) else "content",
-                "list_visible": _list_row(old) != _list_row(new),
-            })
+            out.append(
+                {
+                    "content_id": cid,
+                    "change": "metadata" if _record(old) != _record(new) else "content",
+                    "list_visible": _list_row(old) != _list_row(new),
+                }
+            )
     for cid in corpus.iter_ids():
         item = corpus.item(cid, body=False) if cid >= BULK_ID_BASE else None
         if item is not None and day in corpus._bulk_edit_days(cid, item.publish_at):
@@ -235,14 +270,26 @@ def changes(corpus: Corpus) -> list[dict]:
 
 def _record(item: Item) -> tuple:
     """What a metadata change is judged on: the values shown and their normalized form, files and links."""
-    return (item.title, item.fields, item.truth, tuple(a.path for a in item.attachments), tuple(item.interpretation_ids),
-            tuple(item.original_ids))
+    return (
+        item.title,
+        item.fields,
+        item.truth,
+        tuple(a.path for a in item.attachments),
+        tuple(item.interpretation_ids),
+        tuple(item.original_ids),
+    )
 
 
 def _list_row(item: Item) -> tuple:
     """What a list entry shows (either skin): title, date, 废止 marker, 索引号, links."""
-    return (item.title, item.publish_at, item.repealed_marker, item.fields.get("index_number"),
-            tuple(item.interpretation_ids), tuple(item.original_ids))
+    return (
+        item.title,
+        item.publish_at,
+        item.repealed_marker,
+        item.fields.get("index_number"),
+        tuple(item.interpretation_ids),
+        tuple(item.original_ids),
+    )
 
 
 def build_truth(corpus: Corpus, base_url: str) -> dict:
@@ -250,7 +297,9 @@ def build_truth(corpus: Corpus, base_url: str) -> dict:
     ids = list(corpus.iter_ids())
     items = [corpus.item(c, body=False) for c in ids]
     counts = Counter(
-        i.fields["index_number"].strip() for i in items if i is not None and i.fields.get("index_number", "").strip()
+        i.fields["index_number"].strip()
+        for i in items
+        if i is not None and i.fields.get("index_number", "").strip()
     )
     duplicates = {k for k, n in counts.items() if n > 1}
     records, defects, not_evaluable = [], [], []
@@ -262,8 +311,14 @@ def build_truth(corpus: Corpus, base_url: str) -> dict:
         not_evaluable += [{"rule_id": r, "content_id": item.content_id} for r in sorted(unknown)]
     defects += list(column_defects(corpus))
     return {
-        "site": {"base_url": base_url, "site_id": 6781, "day": corpus.day, "as_of": corpus.as_of.isoformat(),
-                 "items_requested": corpus.n_items, "seed": corpus.seed},
+        "site": {
+            "base_url": base_url,
+            "site_id": 6781,
+            "day": corpus.day,
+            "as_of": corpus.as_of.isoformat(),
+            "items_requested": corpus.n_items,
+            "seed": corpus.seed,
+        },
         "items": records,
         "defects": defects,
         "not_evaluable": not_evaluable,

@@ -1,0 +1,157 @@
+"""The replica site: routes every URL of the platform to the corpus and its renderers."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from datetime import datetime, timedelta
+
+from disclosure_audit.replica import pages
+from disclosure_audit.replica.corpus import Corpus, now_in_site
+from disclosure_audit.replica.http_types import Response
+from disclosure_audit.replica.model import SITE_ID, Column, Org
+
+_DETAIL = re.compile(r"^/public/(\d{1,10})/(\d{1,10})\.html$")
+_SHELL = re.compile(r"^/public/column/(\d{1,10})$")
+ATTACHMENT_TYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "wps": "application/kswps",
+    "xls": "application/vnd.ms-excel",
+}
+MAX_PAGE_SIZE = 100
+
+
+class ReplicaSite:
+    """Answers GET requests for the platform's pages on one simulated day."""
+
+    def __init__(self, corpus: Corpus, crawl_delay: float | None = None) -> None:
+        self.corpus = corpus
+        self.crawl_delay = crawl_delay
+        self._started = time.monotonic()
+        self._start_clock = now_in_site(corpus.day)
+        self._lock = threading.Lock()
+
+    def clock(self) -> datetime:
+        """21:00 Beijing time on the simulated day, running on from when the site started."""
+        return self._start_clock + timedelta(seconds=time.monotonic() - self._started)
+
+    # ------------------------------------------------------------------ routing
+    def handle(self, path: str, query: dict[str, list[str]]) -> Response:
+        q = {k: v[-1] for k, v in query.items()}
+        if path == "/robots.txt":
+            return _text(pages.robots_txt(self.crawl_delay), "text/plain; charset=utf-8")
+        if path in ("/", "/public", "/public/"):
+            return self._html(pages.render_index(self.corpus.orgs, self.corpus.as_of), None)
+        if path == "/site/label/8888":
+            return self._fragment(q)
+        m = _SHELL.match(path)
+        if m:
+            return self._shell(int(m.group(1)), q)
+        m = _DETAIL.match(path)
+        if m:
+            return self._detail(int(m.group(1)), int(m.group(2)))
+        if path.startswith("/group1/"):
+            return self._attachment(path)
+        if path == "/static/pdfjs/web/viewer.html":
+            return self._html(
+                '<!DOCTYPE html><html><head><meta charset="utf-8"><title>PDF</title></head>'
+                '<body><div id="viewer"></div></body></html>',
+                None,
+            )
+        return self.not_found()
+
+    def not_found(self) -> Response:
+        return Response(404, pages.render_not_found().encode("utf-8"), "text/html; charset=utf-8")
+
+    # ------------------------------------------------------------------ pages
+    def _shell(self, organ_id: int, q: dict[str, str]) -> Response:
+        org = self.corpus.org(organ_id)
+        type_ = _int(q.get("type"), 4)
+        if org is None or type_ not in (1, 2, 3, 4, 5):
+            return self.not_found()
+        column: Column | None = None
+        if type_ == 4 and q.get("catId"):
+            column = org.column(_int(q.get("catId"), -1))
+            if column is None or column.type != 4:
+                return self.not_found()
+        return self._html(pages.render_shell(org, type_, column), org)
+
+    def _fragment(self, q: dict[str, str]) -> Response:
+        """The list endpoint behind every catalogue shell: an HTML fragment of one page of items."""
+        org = self.corpus.org(_int(q.get("organId"), -1))
+        if q.get("labelName") != pages.FRAGMENT_LABEL or org is None:
+            return self.not_found()
+        if q.get("siteId") not in (str(SITE_ID), None, ""):
+            return self._fragment_error(org, "站点不存在")
+        if q.get("file") != org.template:
+            return self._fragment_error(org, "模板文件不存在")
+        type_ = _int(q.get("type"), 4)
+        if type_ == 3:
+            column = next((c for c in org.columns if c.type == 3), None)
+        elif type_ == 4:
+            column = org.column(_int(q.get("catId"), -1))
+        else:
+            column = None
+        if column is None or column.type != type_:
+            return self._fragment_error(org, "栏目不存在")
+        size = _int(q.get("pageSize"), 15)
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            size = 15
+        # the vendor counts pages from 0; most sites' pagers send 1-based indexes
+        page = max(_int(q.get("pageIndex"), org.page_base) - org.page_base, 0)
+        total = self.corpus.column_size(column)
+        items = self.corpus.list_page(column, page, size)
+        body = pages.render_fragment(org, column, items, total, page, size, self.corpus.item)
+        charset = "GB18030" if org.encoding == "gb18030" else "utf-8"
+        return _text(body, f"text/html; charset={charset}", org.encoding)
+
+    def _fragment_error(self, org: Org, message: str) -> Response:
+        return _text(f'<div class="error">{message}</div>', "text/html; charset=utf-8")
+
+    def _detail(self, organ_id: int, cid: int) -> Response:
+        item = self.corpus.item(cid)
+        if item is None or item.org.organ_id != organ_id:
+            return self.not_found()
+        resp = self._html(pages.render_detail(item, self.corpus.item), item.org)
+        resp.last_modified = item.last_modified
+        return resp
+
+    def _attachment(self, path: str) -> Response:
+        found = self.corpus.attachment(path)
+        if found is None:
+            return self.not_found()
+        item, att = found
+        if att.served == "missing":
+            return self.not_found()
+        if att.served == "html":
+            return self._html(pages.render_not_a_pdf(item, att), item.org)
+        data = pages.render_pdf(item, att) if att.served == "pdf" else pages.render_doc(item, att)
+        return Response(
+            200, data, ATTACHMENT_TYPES[att.served], etag=_etag(data), last_modified=item.publish_at
+        )
+
+    def _html(self, page: str, org: Org | None) -> Response:
+        encoding = org.encoding if org else "utf-8"
+        data = page.encode(encoding)
+        # GB18030 organisations declare their charset only in the page's <meta>, as many such sites do
+        content_type = "text/html" if encoding != "utf-8" else "text/html; charset=utf-8"
+        return Response(200, data, content_type, etag=_etag(data))
+
+
+def _text(body: str, content_type: str, encoding: str = "utf-8") -> Response:
+    data = body.encode(encoding)
+    return Response(200, data, content_type, etag=_etag(data))
+
+
+def _etag(data: bytes) -> str:
+    return '"' + hashlib.sha256(data).hexdigest()[:24] + '"'
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default  # type: ignore[arg-type]
+    except ValueError:
+        return default
