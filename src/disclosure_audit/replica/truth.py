@@ -253,6 +253,8 @@ def changes(corpus: Corpus) -> list[dict]:
         elif day in spec.changes and spec.visible_on(day):
             old, new = before.item(cid), corpus.item(cid)
             assert old is not None and new is not None
+            if _record(old) == _record(new) and old.body == new.body:
+                continue  # only what an attachment answers changed: the page itself did not
             out.append(
                 {
                     "content_id": cid,
