@@ -1,0 +1,323 @@
+"""Detail pages: labelled metadata (one copy of the table), title, body text, attachments, related links."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+
+from disclosure_audit.parse import dom, urls
+from disclosure_audit.parse.labels import (
+    LABEL_FIELDS,
+    MAX_LABEL_CHARS,
+    RELATED_BOXES,
+    field_for_label,
+    normalize_label,
+    related_box_for_label,
+)
+
+# Where a labelled value was read: the desktop copy of the table, the mobile copy, or a page
+# that renders its metadata once.
+DESKTOP, MOBILE, PAGE = "desktop", "mobile", "page"
+_COPY_PREFERENCE = (DESKTOP, PAGE, MOBILE)
+_DESKTOP_TOKENS = frozenset({"hidden-xs", "hidden-sm", "visible-lg", "visible-md", "pc"})
+_MOBILE_TOKENS = frozenset({"hidden-lg", "hidden-md", "visible-xs", "visible-sm", "mobile", "wap"})
+_BODY_TOKENS = frozenset({"wzcon", "gkwz_contnet", "gzk-article", "articleCon", "article-con", "TRS_Editor"})
+_TITLE_TOKENS = frozenset({"newstitle", "gk_title", "wztit"})
+# Elements that print a label (an <a> never does: a link text such as 政策解读 is a column name)
+_LABEL_TAGS = frozenset(
+    {"th", "td", "span", "div", "p", "li", "dt", "dd", "b", "strong", "label", "font", "em", "i", "h3", "h4"}
+)
+# Which <meta> names stand in for which field when the page shows no label for it
+META_FIELDS = {
+    "publish_date": "PubDate",
+    "issuer": "ContentSource",
+    "keywords": "Keywords",
+    "column": "ColumnName",
+    "summary": "Description",
+}
+_SCRIPT_FILE = re.compile(
+    r"""\b(?:var|let|const)?\s*(pdf\w*|file\w*|fj\w*)\s*=\s*(["'])((?:\\.|(?!\2).){1,2000})\2""", re.I
+)
+_JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
+_INLINE_LABEL = re.compile(r"^\s*([^：:\s][^：:]{0,15}?)\s*[：:](.*)$", re.S)
+
+
+@dataclass
+class ParsedDetail:
+    """What a detail page shows. Raw values are exactly as shown (text content, whitespace kept)."""
+
+    url: str
+    content_id: int | None = None
+    title: str | None = None  # the page's title as shown (h1, else <meta name=ArticleTitle>)
+    fields: dict[str, str] = field(default_factory=dict)  # canonical field -> value under its label
+    labels: dict[str, str] = field(default_factory=dict)  # canonical field -> the label as printed
+    meta: dict[str, str] = field(default_factory=dict)  # every <meta name=...> of the page
+    meta_fields: dict[str, str] = field(default_factory=dict)  # fields shown by no label, from <meta>
+    sources: dict[str, str] = field(default_factory=dict)  # field -> desktop/mobile/page/h1/meta:<Name>
+    body_text: str = ""
+    attachments: list[str] = field(default_factory=list)
+    interpretation_urls: list[str] = field(default_factory=list)
+    original_urls: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # oddities worth a look (copies that differ ...)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the page shows nothing an item page would (no title, metadata or body)."""
+        return not (self.title or self.fields or self.body_text)
+
+
+@dataclass
+class _Pair:
+    field: str
+    label: str
+    value: str
+    copy: str
+
+
+def parse_detail(html: str, url: str) -> ParsedDetail:
+    """Read a detail page /public/<organId>/<contentId>.html of any skin; links resolved against `url`.
+
+    Metadata is found by its labels wherever they are (a label element followed by its value
+    element, whatever the tags), from one copy of a table rendered twice (desktop preferred).
+    Garbage gives an empty result (see ParsedDetail.is_empty); only a non-str raises ParseError.
+    """
+    out = ParsedDetail(url=url, content_id=urls.content_id_of(url))
+    root = dom.parse_html(html, url)
+    if root is None:
+        out.warnings.append("empty document")
+        return out
+    base = _base_url(root, url)
+    out.meta = _metas(root)
+
+    pairs: list[_Pair] = []
+    title_el: HtmlElement | None = None
+    first_h1: HtmlElement | None = None
+    body_el: HtmlElement | None = None
+    links: list[tuple[str, str]] = []  # (kind, absolute url) in document order
+    related: list[tuple[str, HtmlElement]] = []
+    for el, copy, in_body in _walk(root):
+        tag = el.tag
+        if tag == "h1":
+            if title_el is None and not dom.classes(el).isdisjoint(_TITLE_TOKENS):
+                title_el = el
+            if first_h1 is None:
+                first_h1 = el
+        if body_el is None and in_body and _is_body(el):
+            body_el = el
+        if tag in ("a", "iframe", "embed", "object", "script"):
+            links.extend(_attachment_links(el, base))
+            continue
+        if in_body or tag not in _LABEL_TAGS:
+            continue
+        label = dom.label_text(el)
+        if not label:
+            continue
+        fld = LABEL_FIELDS.get(label)
+        if fld is not None:
+            value = _value_after(el)
+            if value is not None:
+                pairs.append(_Pair(fld, label, value, copy))
+            continue
+        box = RELATED_BOXES.get(label) if _no_links(el) else None
+        if box is not None:
+            related.append((box, el))
+            continue
+        inline = _inline_pair(el, copy)
+        if inline is not None:
+            pairs.append(inline)
+
+    _choose_copy(out, pairs)
+    heading = title_el if title_el is not None else first_h1
+    if heading is not None:
+        out.title, out.sources["title"] = heading.text_content(), "h1"
+    elif "ArticleTitle" in out.meta:
+        out.title, out.sources["title"] = out.meta["ArticleTitle"], "meta:ArticleTitle"
+    for key, name in META_FIELDS.items():
+        if key not in out.fields and out.meta.get(name, "").strip():
+            out.meta_fields[key] = out.meta[name]
+            out.sources.setdefault(key, f"meta:{name}")
+    if body_el is not None:
+        out.body_text = dom.block_text(body_el)
+    out.attachments = _dedupe(u for kind, u in links if kind == "file")
+    boxes = {"interpretation": [], "original": []}  # type: dict[str, list[str]]
+    for kind, label_el in related:
+        boxes[kind].extend(_box_links(label_el, base))
+    out.interpretation_urls = _dedupe(boxes["interpretation"])
+    out.original_urls = _dedupe(boxes["original"])
+    return out
+
+
+# ----------------------------------------------------------------------------------- the walk
+def _walk(root: HtmlElement):
+    """(element, table copy, inside the body text) for every content element in document order."""
+    stack: list[tuple[HtmlElement, str, bool]] = [(root, PAGE, False)]
+    while stack:
+        el, copy, in_body = stack.pop()
+        tag = el.tag
+        if not isinstance(tag, str) or tag in dom.SKIPPED_TAGS or dom.is_chrome(el):
+            continue
+        cls = el.get("class")
+        if cls:
+            tokens = cls.split()
+            if not _DESKTOP_TOKENS.isdisjoint(tokens):
+                copy = DESKTOP
+            elif not _MOBILE_TOKENS.isdisjoint(tokens):
+                copy = MOBILE
+        if not in_body and _is_body(el):
+            in_body = True
+        yield el, copy, in_body
+        children = list(el)
+        if children:
+            stack.extend((c, copy, in_body) for c in reversed(children))
+
+
+def _is_body(el: HtmlElement) -> bool:
+    if el.get("id") == "zoom":
+        return True
+    cls = el.get("class")
+    return bool(cls) and not _BODY_TOKENS.isdisjoint(cls.split())
+
+
+def _value_after(label_el: HtmlElement) -> str | None:
+    """The value printed after a label: the next element's text, else the text right after the label."""
+    nxt = label_el.getnext()
+    if nxt is not None:
+        return nxt.text_content()
+    if label_el.tail and label_el.tail.strip():
+        return label_el.tail
+    return None
+
+
+def _inline_pair(el: HtmlElement, copy: str) -> _Pair | None:
+    """`<span>发布日期：2020-06-18</span>`: a label and its value in one element (colon required)."""
+    if len(el):
+        return None
+    m = _INLINE_LABEL.match(el.text_content())
+    if not m:
+        return None
+    fld = field_for_label(m.group(1))
+    if fld is None:
+        return None
+    return _Pair(fld, normalize_label(m.group(1)), m.group(2), copy)
+
+
+def _choose_copy(out: ParsedDetail, pairs: list[_Pair]) -> None:
+    """Keep one copy of the metadata (desktop first), first value per field; note copies that differ."""
+    by_copy: dict[str, dict[str, _Pair]] = {}
+    for p in pairs:
+        by_copy.setdefault(p.copy, {}).setdefault(p.field, p)
+    chosen = next((c for c in _COPY_PREFERENCE if by_copy.get(c)), None)
+    if chosen is None:
+        return
+    for fld, p in by_copy[chosen].items():
+        out.fields[fld] = p.value
+        out.labels[fld] = p.label
+        out.sources[fld] = chosen
+    for other, found in by_copy.items():
+        if other == chosen:
+            continue
+        keys = set(found) | set(by_copy[chosen])
+        differing = sorted(k for k in keys if _value(found, k) != _value(by_copy[chosen], k))
+        if differing:
+            out.warnings.append(
+                f"the {other} copy of the metadata differs from the {chosen} copy on {', '.join(differing)}"
+            )
+
+
+def _value(pairs: dict[str, _Pair], fld: str) -> str:
+    p = pairs.get(fld)
+    return " ".join(p.value.split()) if p else ""
+
+
+# ------------------------------------------------------------------------------- links and files
+def _base_url(root: HtmlElement, url: str) -> str:
+    for base in root.iter("base"):
+        href = urls.resolve(url, base.get("href"))
+        if href:
+            return href
+    return url
+
+
+def _metas(root: HtmlElement) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in root.iter("meta"):
+        name = m.get("name")
+        if name and name not in out:
+            out[name] = m.get("content") or ""
+    return out
+
+
+def _unescape_js(value: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        esc = m.group(1)
+        if esc[0] in "ux" and len(esc) > 1:
+            return chr(int(esc[1:], 16))
+        return {"n": "\n", "t": "\t", "r": "\r"}.get(esc, esc)
+
+    return _JS_ESCAPE.sub(one, value)
+
+
+def _attachment_links(el: HtmlElement, base: str) -> list[tuple[str, str]]:
+    """("file", url) for each attachment an <a>, <iframe>, <embed>, <object> or <script> names."""
+    tag = el.tag
+    if tag == "script":
+        found = []
+        for m in _SCRIPT_FILE.finditer(el.text or ""):
+            value = _unescape_js(m.group(3))
+            url = urls.resolve(base, value)
+            if url and (m.group(1).lower().startswith("pdf") or urls.is_attachment_url(url)):
+                found.append(("file", url))
+        return found
+    src = el.get("href") if tag == "a" else el.get("data") if tag == "object" else el.get("src")
+    url = urls.resolve(base, src)
+    if url is None:
+        return []
+    if tag != "a":
+        inner = urls.viewer_file(url)
+        if inner:
+            url = urls.resolve(base, inner) or url
+            return [("file", url)]
+    return [("file", url)] if urls.is_attachment_url(url) else []
+
+
+def _box_links(label_el: HtmlElement, base: str) -> list[str]:
+    """Links of a related-links box: those after its heading, up to the next box heading.
+
+    The heading may sit alone inside a wrapper (<h3><span>相关解读：</span></h3><ul>..); then the
+    links follow the wrapper, so the search climbs (at most three levels) until it finds some.
+    """
+    node: HtmlElement | None = label_el
+    for _ in range(4):
+        if node is None:
+            break
+        found: list[str] = []
+        sibling = node.getnext()
+        while sibling is not None:
+            if _is_box_heading(sibling):
+                break
+            anchors = [sibling] if sibling.tag == "a" else list(sibling.iter("a"))
+            for a in anchors:
+                url = urls.resolve(base, a.get("href"))
+                if url:
+                    found.append(url)
+            sibling = sibling.getnext()
+        if found or node.getnext() is not None:
+            return found
+        node = node.getparent()
+    return []
+
+
+def _no_links(el: HtmlElement) -> bool:
+    # a box heading is never a link: a link text such as 政策解读 is an item's or a column's name
+    return el.tag != "a" and next(el.iter("a"), None) is None
+
+
+def _is_box_heading(el: HtmlElement) -> bool:
+    text = el.text_content()
+    return len(text) <= MAX_LABEL_CHARS and _no_links(el) and related_box_for_label(text) is not None
+
+
+def _dedupe(values) -> list[str]:
+    return list(dict.fromkeys(values))
