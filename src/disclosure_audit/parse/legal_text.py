@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from disclosure_audit.parse.errors import ParseError
 from disclosure_audit.parse.labels import split_leading_label
 from disclosure_audit.parse.normalize import clean_converted_text, normalize_fields
 
@@ -16,6 +17,8 @@ def parse_legal_text(text: str) -> dict[str, str]:
     时效性现行有效; a colon after the label is tolerated); the first other line starts the body.
     A field printed twice keeps its first value. Text without a header gives only `body`.
     """
+    if not isinstance(text, str):
+        raise ParseError(f"expected the legal text as str, got {type(text).__name__}; decode it first")
     lines = clean_converted_text(text).splitlines()
     out: dict[str, str] = {}
     body_start = len(lines)

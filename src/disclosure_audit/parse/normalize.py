@@ -212,6 +212,9 @@ def strip_pinyin(text: str) -> str:
     return _PINYIN.sub(lambda m: "" if _HAS_TONE.search(m.group(1)) else m.group(0), text)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 @functools.lru_cache(maxsize=1)
 def _t2s() -> Any:
     import opencc  # imported on first use: building the converter reads its dictionaries
@@ -221,7 +224,8 @@ def _t2s() -> Any:
 
 def to_simplified(text: str) -> str:
     """Traditional Chinese characters as simplified ones (OpenCC t2s); simplified text is unchanged."""
-    return _t2s().convert(text)
+    # OpenCC takes UTF-8: a lone surrogate (from a broken page) cannot be encoded, so it is replaced
+    return _t2s().convert(_SURROGATE.sub("\ufffd", text))
 
 
 def clean_converted_text(text: str) -> str:
