@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lxml.html import HtmlElement
-
 from disclosure_audit.parse import dom, urls
+from disclosure_audit.parse.dom import Element
 from disclosure_audit.parse.labels import (
     LABEL_FIELDS,
     MAX_LABEL_CHARS,
@@ -92,11 +91,11 @@ def parse_detail(html: str, url: str) -> ParsedDetail:
     out.meta = _metas(root)
 
     pairs: list[_Pair] = []
-    title_el: HtmlElement | None = None
-    first_h1: HtmlElement | None = None
-    body_el: HtmlElement | None = None
+    title_el: Element | None = None
+    first_h1: Element | None = None
+    body_el: Element | None = None
     links: list[tuple[str, str]] = []  # (kind, absolute url) in document order
-    related: list[tuple[str, HtmlElement]] = []
+    related: list[tuple[str, Element]] = []
     for el, copy, in_body in _walk(root):
         tag = el.tag
         if tag == "h1":
@@ -131,7 +130,7 @@ def parse_detail(html: str, url: str) -> ParsedDetail:
     _choose_copy(out, pairs)
     heading = title_el if title_el is not None else first_h1
     if heading is not None:
-        out.title, out.sources["title"] = heading.text_content(), "h1"
+        out.title, out.sources["title"] = dom.text(heading), "h1"
     elif "ArticleTitle" in out.meta:
         out.title, out.sources["title"] = out.meta["ArticleTitle"], "meta:ArticleTitle"
     for key, name in META_FIELDS.items():
@@ -150,9 +149,9 @@ def parse_detail(html: str, url: str) -> ParsedDetail:
 
 
 # ----------------------------------------------------------------------------------- the walk
-def _walk(root: HtmlElement):
+def _walk(root: Element):
     """(element, table copy, inside the body text) for every content element in document order."""
-    stack: list[tuple[HtmlElement, str, bool]] = [(root, PAGE, False)]
+    stack: list[tuple[Element, str, bool]] = [(root, PAGE, False)]
     while stack:
         el, copy, in_body = stack.pop()
         tag = el.tag
@@ -173,28 +172,28 @@ def _walk(root: HtmlElement):
             stack.extend((c, copy, in_body) for c in reversed(children))
 
 
-def _is_body(el: HtmlElement) -> bool:
+def _is_body(el: Element) -> bool:
     if el.get("id") == "zoom":
         return True
     cls = el.get("class")
     return bool(cls) and not _BODY_TOKENS.isdisjoint(cls.split())
 
 
-def _value_after(label_el: HtmlElement) -> str | None:
+def _value_after(label_el: Element) -> str | None:
     """The value printed after a label: the next element's text, else the text right after the label."""
     nxt = label_el.getnext()
     if nxt is not None:
-        return nxt.text_content()
+        return dom.text(nxt)
     if label_el.tail and label_el.tail.strip():
         return label_el.tail
     return None
 
 
-def _inline_pair(el: HtmlElement, copy: str) -> _Pair | None:
+def _inline_pair(el: Element, copy: str) -> _Pair | None:
     """`<span>发布日期：2020-06-18</span>`: a label and its value in one element (colon required)."""
     if len(el):
         return None
-    m = _INLINE_LABEL.match(el.text_content())
+    m = _INLINE_LABEL.match(dom.text(el))
     if not m:
         return None
     fld = field_for_label(m.group(1))
@@ -232,7 +231,7 @@ def _value(pairs: dict[str, _Pair], fld: str) -> str:
 
 
 # ------------------------------------------------------------------------------- links and files
-def _base_url(root: HtmlElement, url: str) -> str:
+def _base_url(root: Element, url: str) -> str:
     for base in root.iter("base"):
         href = urls.resolve(url, base.get("href"))
         if href:
@@ -240,7 +239,7 @@ def _base_url(root: HtmlElement, url: str) -> str:
     return url
 
 
-def _metas(root: HtmlElement) -> dict[str, str]:
+def _metas(root: Element) -> dict[str, str]:
     out: dict[str, str] = {}
     for m in root.iter("meta"):
         name = m.get("name")
@@ -259,7 +258,7 @@ def _unescape_js(value: str) -> str:
     return _JS_ESCAPE.sub(one, value)
 
 
-def _attachment_links(el: HtmlElement, base: str) -> list[tuple[str, str]]:
+def _attachment_links(el: Element, base: str) -> list[tuple[str, str]]:
     """("file", url) for each attachment an <a>, <iframe>, <embed>, <object> or <script> names."""
     tag = el.tag
     if tag == "script":
@@ -282,13 +281,13 @@ def _attachment_links(el: HtmlElement, base: str) -> list[tuple[str, str]]:
     return [("file", url)] if urls.is_attachment_url(url) else []
 
 
-def _box_links(label_el: HtmlElement, base: str) -> list[str]:
+def _box_links(label_el: Element, base: str) -> list[str]:
     """Links of a related-links box: those after its heading, up to the next box heading.
 
     The heading may sit alone inside a wrapper (<h3><span>相关解读：</span></h3><ul>..); then the
     links follow the wrapper, so the search climbs (at most three levels) until it finds some.
     """
-    node: HtmlElement | None = label_el
+    node: Element | None = label_el
     for _ in range(4):
         if node is None:
             break
@@ -309,13 +308,13 @@ def _box_links(label_el: HtmlElement, base: str) -> list[str]:
     return []
 
 
-def _no_links(el: HtmlElement) -> bool:
+def _no_links(el: Element) -> bool:
     # a box heading is never a link: a link text such as 政策解读 is an item's or a column's name
     return el.tag != "a" and next(el.iter("a"), None) is None
 
 
-def _is_box_heading(el: HtmlElement) -> bool:
-    text = el.text_content()
+def _is_box_heading(el: Element) -> bool:
+    text = dom.text(el)
     return len(text) <= MAX_LABEL_CHARS and _no_links(el) and related_box_for_label(text) is not None
 
 

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode, urljoin
 
-from lxml.html import HtmlElement
-
 from disclosure_audit.parse import dom, urls
+from disclosure_audit.parse.dom import Element
 from disclosure_audit.parse.labels import normalize_label
 from disclosure_audit.parse.normalize import date_parts, normalize_date
 
@@ -124,7 +123,7 @@ def parse_index(html: str, base_url: str) -> list[OrgLink]:
         # the catalogue root of an organisation: type 4 without a column
         if query.get("type") != "4" or query.get("catId") or organ_id in found:
             continue
-        name = " ".join((el.get("title") or el.text_content()).split())
+        name = " ".join((el.get("title") or dom.text(el)).split())
         found[organ_id] = OrgLink(name=name, organ_id=organ_id, url=url)
     return list(found.values())
 
@@ -218,7 +217,7 @@ def _fragment_params(script: str, obj: str) -> FragmentParams:
     )
 
 
-def _columns(root: HtmlElement, base_url: str) -> list[ColumnLink]:
+def _columns(root: Element, base_url: str) -> list[ColumnLink]:
     """Columns the page links to (/public/column/<organId>?type=T&catId=C), once each, in page order."""
     found: dict[tuple[int, int], ColumnLink] = {}
     for el in dom.iter_content(root):
@@ -231,7 +230,7 @@ def _columns(root: HtmlElement, base_url: str) -> list[ColumnLink]:
         cat_id, type_ = _int(parsed[1].get("catId")), _int(parsed[1].get("type"))
         if cat_id is None or type_ is None or (type_, cat_id) in found:
             continue
-        name = " ".join((el.get("title") or el.text_content()).split())
+        name = " ".join((el.get("title") or dom.text(el)).split())
         found[(type_, cat_id)] = ColumnLink(cat_id=cat_id, name=name, type=type_, url=url)
     return list(found.values())
 
@@ -261,13 +260,13 @@ def parse_fragment(html: str, base_url: str) -> ListPage:
     error = root.find(".//div[@class='error']")
     anchors = list(_title_anchors(root, base_url))
     if error is not None and not anchors:
-        return ListPage(entries=[], page_count=None, error=" ".join(error.text_content().split()))
+        return ListPage(entries=[], page_count=None, error=" ".join(dom.text(error).split()))
     titled = {id(a) for a, _, _ in anchors}
     entries = [_entry(a, url, cid, _row_of(a, titled), base_url) for a, url, cid in anchors]
     return ListPage(entries=_unique(entries), page_count=_page_count(root, len(entries)))
 
 
-def _title_anchors(root: HtmlElement, base_url: str):
+def _title_anchors(root: Element, base_url: str):
     """(anchor, absolute url, content id) of every titled link to a detail page: the rows' titles."""
     for el in dom.iter_content(root):
         if el.tag != "a" or not (el.get("title") or "title" in dom.classes(el)) or _in_hidden(el):
@@ -278,8 +277,8 @@ def _title_anchors(root: HtmlElement, base_url: str):
             yield el, url, cid
 
 
-def _in_hidden(el: HtmlElement) -> bool:
-    node: HtmlElement | None = el
+def _in_hidden(el: Element) -> bool:
+    node: Element | None = el
     while node is not None:
         if _HIDDEN.search(node.get("style") or ""):
             return True
@@ -287,7 +286,7 @@ def _in_hidden(el: HtmlElement) -> bool:
     return False
 
 
-def _row_of(anchor: HtmlElement, titled: set[int]) -> HtmlElement:
+def _row_of(anchor: Element, titled: set[int]) -> Element:
     """The largest element around a title link that holds no other title link: the list row."""
     row = anchor
     parent = row.getparent()
@@ -298,8 +297,8 @@ def _row_of(anchor: HtmlElement, titled: set[int]) -> HtmlElement:
     return row
 
 
-def _entry(anchor: HtmlElement, url: str, cid: int, row: HtmlElement, base_url: str) -> ListEntry:
-    title = anchor.get("title") or anchor.text_content()
+def _entry(anchor: Element, url: str, cid: int, row: Element, base_url: str) -> ListEntry:
+    title = anchor.get("title") or dom.text(anchor)
     date_raw = _row_date(row)
     links: list[str] = []
     repealed = False
@@ -311,10 +310,10 @@ def _entry(anchor: HtmlElement, url: str, cid: int, row: HtmlElement, base_url: 
             link = urls.resolve(base_url, el.get("href"))
             if link and link != url and urls.content_id_of(link) is not None and link not in links:
                 links.append(link)
-        elif len(el) == 0 and normalize_label(el.text_content()).strip("[]【】") in _REPEALED:
+        elif len(el) == 0 and normalize_label(dom.text(el)).strip("[]【】") in _REPEALED:
             repealed = True
         elif index_number is None and not dom.classes(el).isdisjoint(_INDEX_CLASSES):
-            index_number = el.text_content().strip() or None
+            index_number = dom.text(el).strip() or None
     if index_number is None:
         index_number = _hover_index_number(row)
     return ListEntry(
@@ -329,8 +328,8 @@ def _entry(anchor: HtmlElement, url: str, cid: int, row: HtmlElement, base_url: 
     )
 
 
-def _in_hidden_within(el: HtmlElement, row: HtmlElement) -> bool:
-    node: HtmlElement | None = el
+def _in_hidden_within(el: Element, row: Element) -> bool:
+    node: Element | None = el
     while node is not None and node is not row:
         if _HIDDEN.search(node.get("style") or ""):
             return True
@@ -338,13 +337,13 @@ def _in_hidden_within(el: HtmlElement, row: HtmlElement) -> bool:
     return False
 
 
-def _row_date(row: HtmlElement) -> str:
+def _row_date(row: Element) -> str:
     """The row's date: an element classed as a date, else the first visible leaf that is a date."""
     fallback = ""
     for el in row.iter():
         if not isinstance(el.tag, str) or len(el) or _in_hidden_within(el, row):
             continue
-        text = el.text_content().strip()
+        text = dom.text(el).strip()
         if not dom.classes(el).isdisjoint(_DATE_CLASSES):
             return text
         if not fallback and date_parts(text) is not None:
@@ -352,12 +351,12 @@ def _row_date(row: HtmlElement) -> str:
     return fallback
 
 
-def _hover_index_number(row: HtmlElement) -> str | None:
+def _hover_index_number(row: Element) -> str | None:
     """索引号 from the hidden hover box (div.vname 索 引 号： + p), when no visible cell shows it."""
     for el in row.iter():
         if isinstance(el.tag, str) and dom.label_text(el) == "索引号":
             nxt = el.getnext()
-            return (nxt.text_content().strip() or None) if nxt is not None else None
+            return (dom.text(nxt).strip() or None) if nxt is not None else None
     return None
 
 
@@ -371,7 +370,7 @@ def _unique(entries: list[ListEntry]) -> list[ListEntry]:
     return out
 
 
-def _page_count(root: HtmlElement, n_entries: int) -> int:
+def _page_count(root: Element, n_entries: int) -> int:
     """Pages of the list from the pager script; no pager script means the list has one page."""
     for script in root.iter("script"):
         text = script.text or ""
