@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import io
 import logging
 import re
 import socket
@@ -478,3 +479,5 @@ def _reset(handler: _Handler) -> None:
         with contextlib.suppress(OSError):
             stream.close()
     handler.connection.close()
+    # http.server flushes and closes these after the request: give it harmless stand-ins
+    handler.rfile, handler.wfile = io.BytesIO(), io.BytesIO()
