@@ -81,12 +81,13 @@ def _database_url() -> str:
 def cmd_crawl(args: argparse.Namespace) -> int:
     from disclosure_audit.crawl import CrawlConfig, crawl
     from disclosure_audit.http.capture import data_dir
+    from disclosure_audit.store.server import project_root
 
     config = CrawlConfig(
         site=args.site,
         orgs=args.orgs,
         database_url=_database_url(),
-        data_dir=args.data_dir or data_dir(),
+        data_dir=args.data_dir or data_dir(project_root()),
         full=args.full,
         requests_per_second=args.rate,
         max_in_flight_per_host=args.in_flight,
@@ -160,6 +161,7 @@ def cmd_capture_show(args: argparse.Namespace) -> int:
     import psycopg2
 
     from disclosure_audit.http.capture import data_dir, read_capture
+    from disclosure_audit.store.server import project_root
 
     url = _database_url()
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
@@ -170,7 +172,7 @@ def cmd_capture_show(args: argparse.Namespace) -> int:
     if row is None:
         raise DisclosureAuditError(f"no capture {args.capture_id} in core.captures")
     warc_file, offset, sha, page_url = row
-    archived = read_capture(data_dir(), warc_file, offset)
+    archived = read_capture(data_dir(project_root()), warc_file, offset)
     if archived.sha256 != sha:
         raise DisclosureAuditError(
             f"capture {args.capture_id} ({page_url}) does not match its record: sha256 {archived.sha256} in "

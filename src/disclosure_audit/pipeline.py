@@ -57,13 +57,14 @@ def run_crawl(settings: Settings, org: str | None = None, show_progress: bool = 
     """Crawl one organisation (or all the settings name); returns the run summary as plain data."""
     from disclosure_audit.crawl import CrawlConfig, crawl
     from disclosure_audit.http.capture import data_dir
+    from disclosure_audit.store.server import project_root
 
     summary = crawl(
         CrawlConfig(
             site=settings.site,
             orgs=[org] if org else list(settings.orgs),
             database_url=database_url(settings),
-            data_dir=settings.data_dir or data_dir(),
+            data_dir=settings.data_dir or data_dir(project_root()),
             full=settings.full,
             requests_per_second=settings.requests_per_second,
             show_progress=show_progress,

@@ -15,8 +15,6 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from disclosure_audit.store.crawl_store import CaptureRow
-
 DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
 # The body kept is the payload as the client received it (de-chunked, decompressed): these headers
 # would describe a transfer the archive no longer holds.
@@ -30,6 +28,22 @@ _REASONS = {
 }
 
 
+@dataclass(frozen=True)
+class CaptureRow:
+    """Where one fetched response is archived: the row core.captures keeps for it."""
+
+    url: str
+    fetched_at: datetime
+    status: int
+    content_type: str | None
+    sha256: str
+    bytes: int
+    warc_file: str
+    warc_offset: int
+    warc_length: int
+    server_date: datetime | None = None
+
+
 class Fetched(Protocol):
     """What the capture store needs of a fetched response (the HTTP client's result)."""
 
@@ -40,12 +54,12 @@ class Fetched(Protocol):
     fetched_at: datetime
 
 
-def data_dir() -> Path:
+def data_dir(project_root: Path | None = None) -> Path:
     """Where captures live: DISCLOSURE_DATA_DIR, else .local/data under the project root."""
-    from disclosure_audit.store.server import project_root
-
     configured = os.environ.get("DISCLOSURE_DATA_DIR")
-    return Path(configured) if configured else project_root() / ".local" / "data"
+    if configured:
+        return Path(configured)
+    return (project_root or Path.cwd()) / ".local" / "data"
 
 
 class CaptureWriter:

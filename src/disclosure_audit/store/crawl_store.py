@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 import psycopg2
 import psycopg2.extras
@@ -98,9 +99,8 @@ class DetailRow:
         return hashlib.sha256(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class CaptureRow:
-    """Where one fetched response is archived."""
+class CaptureRow(Protocol):
+    """Where one fetched response is archived (the capture store's rows have this shape)."""
 
     url: str
     fetched_at: datetime
@@ -111,7 +111,7 @@ class CaptureRow:
     warc_file: str
     warc_offset: int
     warc_length: int
-    server_date: datetime | None = None
+    server_date: datetime | None
 
 
 @dataclass(frozen=True)

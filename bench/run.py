@@ -1,0 +1,177 @@
+"""Run the benchmarks, compare each figure with its anchor, and write bench/RESULTS.md.
+
+Usage: .venv/bin/python bench/run.py [--only NAME ...] [--quick]
+
+Each benchmark measures one figure on this machine and states its anchor (the target it must
+meet). Figures are wall-clock on whatever machine runs them: the table records the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    anchor: float
+    better: str  # "lower" or "higher"
+    note: str = ""
+
+    @property
+    def meets(self) -> bool:
+        return self.value <= self.anchor if self.better == "lower" else self.value >= self.anchor
+
+
+BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {}
+
+
+def benchmark(fn: Callable[[bool], list[Figure]]) -> Callable[[bool], list[Figure]]:
+    BENCHMARKS[fn.__name__] = fn
+    return fn
+
+
+@benchmark
+def replica_start(quick: bool) -> list[Figure]:
+    from disclosure_audit.replica.corpus import Corpus
+    from disclosure_audit.replica.site import ReplicaSite
+
+    out = []
+    for items, anchor in ((300, 1.0), (100_000, 2.0)):
+        tracemalloc.start()
+        t = time.perf_counter()
+        site = ReplicaSite(Corpus(items, 0, 0))
+        org = site.corpus.orgs[1]
+        col = org.columns[3]
+        total = site.corpus.column_size(col)
+        for page in (0, (total - 1) // 15):
+            q = {
+                "labelName": ["publicInfoList"],
+                "siteId": ["6781"],
+                "organId": [str(org.organ_id)],
+                "type": ["4"],
+                "catId": [str(col.cat_id)],
+                "pageIndex": [str(page + org.page_base)],
+                "pageSize": ["15"],
+                "file": [org.template],
+            }
+            assert site.handle("/site/label/8888", q).status == 200
+        seconds = time.perf_counter() - t
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        out.append(Figure(f"replica start + first and last list page, {items:,} items", seconds, "s", anchor, "lower"))
+        out.append(Figure(f"replica memory peak at start, {items:,} items", peak / 2**20, "MiB", 50, "lower"))
+    return out
+
+
+@benchmark
+def replica_serve(quick: bool) -> list[Figure]:
+    import requests
+
+    from disclosure_audit.replica.corpus import Corpus
+    from disclosure_audit.replica.server import Knobs, ReplicaServer
+    from disclosure_audit.replica.site import ReplicaSite
+
+    corpus = Corpus(3000, 0, 0)
+    ids = [cid for cid in corpus.iter_ids()][: 300 if quick else 1500]
+    with ReplicaServer(ReplicaSite(corpus), Knobs(), port=0) as server, requests.Session() as s:
+        urls = [f"{server.url}/public/{corpus.organ_of(cid)}/{cid}.html" for cid in ids]
+        t = time.perf_counter()
+        size = 0
+        for u in urls:
+            r = s.get(u, timeout=10)
+            assert r.status_code == 200
+            size += len(r.content)
+        seconds = time.perf_counter() - t
+    return [
+        Figure(
+            "replica detail pages served, one keep-alive client",
+            len(urls) / seconds,
+            "pages/s",
+            200,
+            "higher",
+            f"mean page {size / len(urls) / 1024:.0f} KiB",
+        ),
+    ]
+
+
+@benchmark
+def replica_truth(quick: bool) -> list[Figure]:
+    from disclosure_audit.replica.corpus import Corpus
+    from disclosure_audit.replica.truth import build_truth
+
+    n = 20_000 if quick else 100_000
+    t = time.perf_counter()
+    truth = build_truth(Corpus(n, 0, 0), "http://127.0.0.1:8321")
+    seconds = time.perf_counter() - t
+    assert len(truth["items"]) == n
+    return [Figure(f"replica truth, {n:,} items", seconds, "s", 60 * n / 100_000, "lower")]
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def write_results(figures: list[Figure], quick: bool) -> None:
+    now = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M %Z")
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `bench/run.py` on {now} ({machine()}){' — quick mode' if quick else ''}.",
+        "Each figure is compared with its anchor (the target it must meet); rerun with `make bench`.",
+        "",
+        "| benchmark | figure | anchor | meets | note |",
+        "| --- | ---: | ---: | :---: | --- |",
+    ]
+    for f in figures:
+        sign = "≤" if f.better == "lower" else "≥"
+        lines.append(
+            f"| {f.name} | {f.value:,.2f} {f.unit} | {sign} {f.anchor:,g} {f.unit} | "
+            f"{'yes' if f.meets else '**no**'} | {f.note} |"
+        )
+    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", choices=sorted(BENCHMARKS), help="run only these")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = parser.parse_args(argv)
+    figures: list[Figure] = []
+    for name, fn in BENCHMARKS.items():
+        if args.only and name not in args.only:
+            continue
+        print(f"== {name}", flush=True)
+        for f in fn(args.quick):
+            figures.append(f)
+            sign = "≤" if f.better == "lower" else "≥"
+            print(
+                f"  {f.name}: {f.value:,.2f} {f.unit} (anchor {sign} {f.anchor:,g}) "
+                f"{'ok' if f.meets else 'MISSED'} {f.note}",
+                flush=True,
+            )
+    if not args.no_write:
+        write_results(figures, args.quick)
+        print(f"wrote {RESULTS.relative_to(HERE.parent)}")
+    return 0 if all(f.meets for f in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE.parent / "src"))
+    sys.exit(main())
