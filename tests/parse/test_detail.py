@@ -99,6 +99,8 @@ def test_label_element_followed_by_value_element_in_every_markup() -> None:
         "<dl><dt>关键词</dt><dd>甲 乙</dd></dl>"
         "<div><b>生效日期：</b>2021-01-01</div>"
         "<span>废止日期：2022-02-02</span>"
+        "<span>内容概述：本通知明确了地震应急准备检查的范围、内容、时间安排和工作要求。</span>"
+        "<span>来源：不是标签</span>"
     )
     parsed = parse_detail(html, URL)
     assert parsed.fields == {
@@ -109,6 +111,7 @@ def test_label_element_followed_by_value_element_in_every_markup() -> None:
         "keywords": "甲 乙",
         "effective_date": "2021-01-01",
         "repeal_date": "2022-02-02",
+        "summary": "本通知明确了地震应急准备检查的范围、内容、时间安排和工作要求。",  # longer than any label
     }
     assert parsed.labels["name"] == "名称" and parsed.sources["index_number"] == "page"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from disclosure_audit.parse import dom, urls
@@ -94,7 +95,7 @@ def parse_detail(html: str, url: str) -> ParsedDetail:
     title_el: Element | None = None
     first_h1: Element | None = None
     body_el: Element | None = None
-    links: list[tuple[str, str]] = []  # (kind, absolute url) in document order
+    files: list[str] = []  # absolute attachment URLs in document order
     related: list[tuple[str, Element]] = []
     for el, copy, in_body in _walk(root):
         tag = el.tag
@@ -106,24 +107,22 @@ def parse_detail(html: str, url: str) -> ParsedDetail:
         if body_el is None and in_body and _is_body(el):
             body_el = el
         if tag in ("a", "iframe", "embed", "object", "script"):
-            links.extend(_attachment_links(el, base))
+            files.extend(_attachment_links(el, base))
             continue
         if in_body or tag not in _LABEL_TAGS:
             continue
-        label = dom.label_text(el)
-        if not label:
-            continue
+        label = dom.label_text(el) or ""
         fld = LABEL_FIELDS.get(label)
         if fld is not None:
             value = _value_after(el)
             if value is not None:
                 pairs.append(_Pair(fld, label, value, copy))
             continue
-        box = RELATED_BOXES.get(label) if _no_links(el) else None
-        if box is not None:
+        box = RELATED_BOXES.get(label)
+        if box is not None and _no_links(el):
             related.append((box, el))
             continue
-        inline = _inline_pair(el, copy)
+        inline = _inline_pair(el, copy) if len(el) == 0 else None
         if inline is not None:
             pairs.append(inline)
 
@@ -139,8 +138,8 @@ def parse_detail(html: str, url: str) -> ParsedDetail:
             out.sources.setdefault(key, f"meta:{name}")
     if body_el is not None:
         out.body_text = dom.block_text(body_el)
-    out.attachments = _dedupe(u for kind, u in links if kind == "file")
-    boxes = {"interpretation": [], "original": []}  # type: dict[str, list[str]]
+    out.attachments = _dedupe(files)
+    boxes: dict[str, list[str]] = {"interpretation": [], "original": []}
     for kind, label_el in related:
         boxes[kind].extend(_box_links(label_el, base))
     out.interpretation_urls = _dedupe(boxes["interpretation"])
@@ -149,7 +148,7 @@ def parse_detail(html: str, url: str) -> ParsedDetail:
 
 
 # ----------------------------------------------------------------------------------- the walk
-def _walk(root: Element):
+def _walk(root: Element) -> Iterator[tuple[Element, str, bool]]:
     """(element, table copy, inside the body text) for every content element in document order."""
     stack: list[tuple[Element, str, bool]] = [(root, PAGE, False)]
     while stack:
@@ -258,8 +257,8 @@ def _unescape_js(value: str) -> str:
     return _JS_ESCAPE.sub(one, value)
 
 
-def _attachment_links(el: Element, base: str) -> list[tuple[str, str]]:
-    """("file", url) for each attachment an <a>, <iframe>, <embed>, <object> or <script> names."""
+def _attachment_links(el: Element, base: str) -> list[str]:
+    """Absolute URLs of the attachments an <a>, <iframe>, <embed>, <object> or <script> names."""
     tag = el.tag
     if tag == "script":
         found = []
@@ -267,7 +266,7 @@ def _attachment_links(el: Element, base: str) -> list[tuple[str, str]]:
             value = _unescape_js(m.group(3))
             url = urls.resolve(base, value)
             if url and (m.group(1).lower().startswith("pdf") or urls.is_attachment_url(url)):
-                found.append(("file", url))
+                found.append(url)
         return found
     src = el.get("href") if tag == "a" else el.get("data") if tag == "object" else el.get("src")
     url = urls.resolve(base, src)
@@ -276,9 +275,8 @@ def _attachment_links(el: Element, base: str) -> list[tuple[str, str]]:
     if tag != "a":
         inner = urls.viewer_file(url)
         if inner:
-            url = urls.resolve(base, inner) or url
-            return [("file", url)]
-    return [("file", url)] if urls.is_attachment_url(url) else []
+            return [urls.resolve(base, inner) or url]
+    return [url] if urls.is_attachment_url(url) else []
 
 
 def _box_links(label_el: Element, base: str) -> list[str]:
@@ -318,5 +316,5 @@ def _is_box_heading(el: Element) -> bool:
     return len(text) <= MAX_LABEL_CHARS and _no_links(el) and related_box_for_label(text) is not None
 
 
-def _dedupe(values) -> list[str]:
+def _dedupe(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode, urljoin
@@ -266,7 +267,7 @@ def parse_fragment(html: str, base_url: str) -> ListPage:
     return ListPage(entries=_unique(entries), page_count=_page_count(root, len(entries)))
 
 
-def _title_anchors(root: Element, base_url: str):
+def _title_anchors(root: Element, base_url: str) -> Iterator[tuple[Element, str, int]]:
     """(anchor, absolute url, content id) of every titled link to a detail page: the rows' titles."""
     for el in dom.iter_content(root):
         if el.tag != "a" or not (el.get("title") or "title" in dom.classes(el)) or _in_hidden(el):
