@@ -7,10 +7,17 @@ disclosure_audit_test_<random> database, migrated, and drops it at the end.
 from __future__ import annotations
 
 import secrets
+import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
+from disclosure_audit.crawl import CrawlConfig, CrawlSummary, crawl
+from disclosure_audit.replica.corpus import ORGS, Corpus
+from disclosure_audit.replica.server import Knobs, ReplicaServer
+from disclosure_audit.replica.site import ReplicaSite
 from disclosure_audit.store import migrate, server
 
 
@@ -46,3 +53,81 @@ def empty_database_url(pg_server: server.Server) -> Iterator[str]:
         yield pg_server.url_for(name)
     finally:
         server.drop_database(pg_server, name)
+
+
+# ---------------------------------------------------------------- crawling the replica
+ALL_ORGS = [o.name for o in ORGS]
+
+
+@pytest.fixture
+def fresh_db(pg_server: server.Server) -> Iterator[str]:
+    """A migrated database of its own for one test (crawls must not see each other's data)."""
+    name = f"disclosure_audit_test_{secrets.token_hex(6)}"
+    server.create_database(pg_server, name)
+    try:
+        url = pg_server.url_for(name)
+        migrate.apply_migrations(url)
+        yield url
+    finally:
+        server.drop_database(pg_server, name)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Replica:
+    """The replica on one port across simulated days, as a real site stays at one address."""
+
+    def __init__(self, items: int = 300, knobs: Knobs | None = None) -> None:
+        self.items = items
+        self.knobs = knobs or Knobs()
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.server: ReplicaServer | None = None
+
+    @contextmanager
+    def day(self, day: int, knobs: Knobs | None = None) -> Iterator[ReplicaServer]:
+        srv = ReplicaServer(ReplicaSite(Corpus(self.items, day, 0)), knobs or self.knobs, port=self.port)
+        srv.start()
+        try:
+            yield srv
+        finally:
+            srv.stop()
+
+
+def run(
+    replica: Replica,
+    db: str,
+    data_dir: Path,
+    *,
+    full: bool = False,
+    orgs: list[str] | None = None,
+    rate: float = 500.0,
+    **kw,
+) -> CrawlSummary:
+    config = CrawlConfig(
+        site=replica.base_url,
+        orgs=orgs or ALL_ORGS,
+        database_url=db,
+        data_dir=data_dir,
+        full=full,
+        requests_per_second=rate,
+        max_in_flight_per_host=4,
+        retry_wait_seconds=0.05,
+        show_progress=False,
+        **kw,
+    )
+    return crawl(config)
+
+
+@pytest.fixture
+def replica_at() -> type[Replica]:
+    return Replica
+
+
+@pytest.fixture
+def crawl_run():
+    return run
