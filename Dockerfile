@@ -1,5 +1,5 @@
 # The app image for docker-compose.yml: the project installed exactly as `make venv` does,
-# then `make demo` (migrate the database, serve the replica on port 8321).
+# then `make demo` (migrate the database, crawl the replica; compose keeps it serving on port 8321).
 FROM python:3.11-slim
 
 # make runs the same targets as on a workstation; nothing else is needed: every Python

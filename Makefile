@@ -32,8 +32,10 @@ test: venv db
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
+# Serve the replica on 8321, crawl it into the project database, print what and where; then stop
+# (DEMO_ARGS=--serve keeps the replica up for a browser until Ctrl-C).
 demo: venv db
-	$(BIN)/disclosure-audit replica serve --items 300 --day 0 --port 8321 $(DEMO_ARGS)
+	$(BIN)/disclosure-audit demo $(DEMO_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -14,12 +14,12 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from disclosure_audit import __version__, crawl_cli
+from disclosure_audit import __version__, crawl_cli, demo
 from disclosure_audit.errors import DisclosureAuditError
 from disclosure_audit.replica import cli as replica_cli
 from disclosure_audit.store import cli as store_cli
 
-GROUPS = (store_cli, replica_cli, crawl_cli)
+GROUPS = (store_cli, replica_cli, crawl_cli, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
