@@ -15,11 +15,12 @@ import traceback
 from collections.abc import Sequence
 
 from disclosure_audit import __version__, crawl_cli, demo
+from disclosure_audit.calendar import cli as calendar_cli
 from disclosure_audit.errors import DisclosureAuditError
 from disclosure_audit.replica import cli as replica_cli
 from disclosure_audit.store import cli as store_cli
 
-GROUPS = (store_cli, replica_cli, crawl_cli, demo)
+GROUPS = (store_cli, replica_cli, crawl_cli, demo, calendar_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:
