@@ -3,8 +3,13 @@
 Thin wiring only: the work lives in `disclosure_audit.pipeline`. Settings come from Airflow
 Variables or the environment (DISCLOSURE_SITE, DISCLOSURE_ORGS, DISCLOSURE_RATE,
 DISCLOSURE_DATABASE_URL, DISCLOSURE_DATA_DIR). Each organisation is one mapped task; the pool
-`disclosure_site` (one slot per site: create it with `airflow pools set disclosure_site 1 ...`)
-keeps the crawls of one site from running at once, so the per-host rate limit holds.
+`disclosure_site` keeps the crawls of one site from running at once, so the per-host rate limit
+holds. Create it once per Airflow installation:
+
+    airflow pools set disclosure_site 1 "one crawl of the disclosure site at a time"
+
+Without it the scheduler never starts `crawl` ("Tasks using non-existent pool ... will not be
+scheduled"); `airflow dags test` / `dag.test()` ignore pools and run without it.
 """
 
 from __future__ import annotations
