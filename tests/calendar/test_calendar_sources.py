@@ -24,7 +24,8 @@ def test_holidays_is_used_only_where_it_has_a_notice():
     schedules = sources.holidays_schedules(range(2001, 2029))
     assert [y for y, s in schedules.items() if not s.estimated] == list(range(2001, 2027))
     assert schedules[2027].estimated and schedules[2028].estimated
-    assert calendar.get_calendar().status().estimated_years == [2027]
+    # every uncovered year up to next year is flagged, starting with the one after the last covered
+    assert calendar.get_calendar().status().estimated_years[0] == 2027
     assert calendar.get_calendar().status().holidays_only_years == [2001, 2002, 2003]
 
 
@@ -130,7 +131,7 @@ def test_a_2027_file_makes_2027_evaluable(write_year):
     year = cal.year(2027)
     assert year.source == SCHEDULE_2027["source"]
     assert "only (no second source" in year.provenance  # holidays only estimates 2027
-    assert cal.status().estimated_years == [2028]
+    assert cal.status().estimated_years[0] == 2028
     assert "files 2027.json" in cal.version and cal.version != calendar.build_calendar(env={}).version
 
 
@@ -196,3 +197,9 @@ def test_year_files_are_validated_strictly_with_the_file_named(write_year, conte
     message = str(caught.value)
     assert message.startswith(f"Calendar data file {path}: ")
     assert problem in message
+
+
+def test_status_flags_every_uncovered_year_up_to_next_year():
+    later = calendar.build_calendar(env={}, today=d("2029-03-01")).status()
+    assert later.estimated_years == [2027, 2028, 2029, 2030]
+    assert later.years[-1].year == 2026  # estimates never become covered years

@@ -1,9 +1,8 @@
-"""The Chinese statutory working-day calendar (法定工作日历) used to count publication lags in working days.
+"""The Chinese statutory working-day calendar (法定工作日历) that publication lags are counted in."""
 
-Sources: chinese_calendar (the State Council schedules, 2004 on), cross-checked day by day against the
-holidays package, and user data files (<year>.json) for newly announced years. Years are covered only
-where an official schedule exists; outside them every answer is None ("not evaluable"), never a guess.
-"""
+# Sources: chinese_calendar (the State Council schedules, 2004 on), cross-checked day by day against the
+# holidays package, and user data files (<year>.json) for newly announced years. Years are covered only
+# where an official schedule exists; outside them every answer is None ("not evaluable"), never a guess.
 
 from disclosure_audit.calendar.core import (
     Calendar,
