@@ -100,6 +100,9 @@ class CaptureWriter:
         status_line = f"{result.status} {_REASONS.get(result.status, 'Status')}"
         fetched_at = result.fetched_at.astimezone(UTC)
         warc_date = fetched_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        warc_headers = {"WARC-Date": warc_date, "WARC-Payload-Digest-SHA256": sha}
+        if getattr(result, "truncated", False):
+            warc_headers["WARC-Truncated"] = "length"  # the client read only the first bytes on purpose
         with self._lock:
             if self._fh is None or self._fh.tell() >= self.max_file_bytes:
                 self._open_next()
@@ -111,18 +114,19 @@ class CaptureWriter:
                 "response",
                 payload=io.BytesIO(body),
                 http_headers=StatusAndHeaders(status_line, headers, protocol="HTTP/1.1"),
-                warc_headers_dict={"WARC-Date": warc_date, "WARC-Payload-Digest-SHA256": sha},
+                warc_headers_dict=warc_headers,
             )
             writer.write_record(response)
             length = self._fh.tell() - offset
             request_headers = getattr(result, "request_headers", None) or {}
+            method = getattr(result, "method", "GET")
             if request_headers:
                 request = writer.create_warc_record(
                     result.url,
                     "request",
                     payload=io.BytesIO(b""),
                     http_headers=StatusAndHeaders(
-                        f"GET {_path_of(result.url)} HTTP/1.1", list(request_headers.items()), is_http_request=True
+                        f"{method} {_path_of(result.url)} HTTP/1.1", list(request_headers.items()), is_http_request=True
                     ),
                     warc_headers_dict={
                         "WARC-Date": warc_date,

@@ -76,6 +76,8 @@ class FetchResult:
     not_modified: bool = False  # a 304 answer to a conditional GET
     attempts: int = 1  # requests sent for this fetch, retries, challenge rounds and redirects included
     request_headers: dict[str, str] = field(default_factory=dict)  # as sent, Cookie included
+    method: str = "GET"  # GET, or HEAD (whose body is always empty)
+    truncated: bool = False  # the body is only the first `max_body` bytes the caller asked for
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """A response header by case-insensitive name."""
@@ -184,6 +186,12 @@ class FetchRequest:
     trace: _Trace = field(default_factory=_Trace)
     # Set by the rate-limit layer, called by the transport right before each request goes out.
     pace: Callable[[], None] | None = None
+    method: str = "GET"
+    max_body: int | None = None  # read at most this many body bytes, then drop the connection
+
+
+# A challenge page is a few KiB; a GET looking for one never needs to read more.
+_CHALLENGE_PROBE_BYTES = 256 * 1024
 
 
 Handler = Callable[[FetchRequest], FetchResult]
@@ -470,8 +478,14 @@ class _ChallengeGate:
 
 
 def is_challenge(result: FetchResult) -> bool:
-    """A 加速乐-style 521: a page whose script must run before the site answers."""
-    return result.status == CHALLENGE_STATUS and b"<script" in result.body.lower()
+    """A 加速乐-style 521: a page whose script must run before the site answers.
+
+    A 521 to HEAD counts too: it has no body to show the script in, so it is no reason to retry, and
+    the challenge layer GETs the page to see.
+    """
+    if result.status != CHALLENGE_STATUS:
+        return False
+    return result.method == "HEAD" or b"<script" in result.body.lower()
 
 
 class ChallengeLayer:
@@ -503,11 +517,17 @@ class ChallengeLayer:
         with self._lock:
             gate = self._gates.setdefault(host, _ChallengeGate())
         solves = 0
+        ask = request
         try:
             # Two stages make two solves; the bound stops a WAF that never lets us through.
             for _ in range(2 * self.max_solves + 2):
                 seen = gate.wait_clear()
-                result = self.inner(request)
+                result = self.inner(ask)
+                if is_challenge(result) and result.method == "HEAD":
+                    # The script comes only in a body: GET (capped) from here on, and let the GET's
+                    # answer serve for the HEAD's, rather than send a HEAD between every stage.
+                    ask = replace(request, method="GET", max_body=_CHALLENGE_PROBE_BYTES)
+                    result = self.inner(ask)
                 if not is_challenge(result):
                     return result
                 if not gate.enter(seen):
@@ -686,7 +706,7 @@ def _short(exc: BaseException) -> str:
 
 
 class Transport:
-    """One GET on the wire: bounded time and size, no automatic redirects, every response recorded."""
+    """One GET (or HEAD) on the wire: bounded time and size, no automatic redirects, every response recorded."""
 
     def __init__(
         self,
@@ -724,7 +744,8 @@ class Transport:
         self.stats.request()
         fetched_at = datetime.now(UTC)
         started = self.monotonic()
-        response = self.session.get(
+        response = self.session.request(
+            request.method,
             request.url,
             headers=request.headers,
             timeout=self.timeout,
@@ -732,7 +753,7 @@ class Transport:
             allow_redirects=False,
         )
         try:
-            body = self._read(response, request)
+            body, truncated = self._read(response, request)
         finally:
             response.close()
         headers = Headers(response.headers)
@@ -748,6 +769,8 @@ class Transport:
             not_modified=response.status_code == 304,
             attempts=request.trace.attempts,
             request_headers={k: str(v) for k, v in response.request.headers.items()},
+            method=request.method,
+            truncated=truncated,
         )
         self.stats.response(result.status, len(body))
         if self.recorder is not None:
@@ -755,8 +778,13 @@ class Transport:
             self.recorder(result)
         return result
 
-    def _read(self, response: requests.Response, request: FetchRequest) -> bytes:
+    def _read(self, response: requests.Response, request: FetchRequest) -> tuple[bytes, bool]:
+        """The body, and whether it is only the first `request.max_body` bytes of it."""
+        if request.method == "HEAD":
+            return b"", False  # Content-Length describes the GET's body; none follows
         declared = _content_length(response.headers.get("Content-Length"))
+        if request.max_body is not None:
+            return self._read_prefix(response, min(request.max_body, self.max_bytes), declared)
         if declared is not None and declared > self.max_bytes:
             self.stats.error("too_large")
             raise ResponseTooLarge(
@@ -785,7 +813,24 @@ class Transport:
         # urllib3 enforces Content-Length already; this catches a body cut short some other way.
         if declared is not None and not no_body and not encoded and len(body) < declared:
             raise _TruncatedBody(f"got {len(body)} of {declared} bytes")
-        return body
+        return body, False
+
+    def _read_prefix(self, response: requests.Response, limit: int, declared: int | None) -> tuple[bytes, bool]:
+        """At most `limit` bytes; the rest stays unread and closing the response drops the connection."""
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=min(limit, 64 * 1024) or 1):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= limit:
+                break
+        body = b"".join(chunks)
+        truncated = len(body) > limit or (len(body) == limit and (declared is None or declared > limit))
+        body = body[:limit]
+        encoded = response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
+        if not truncated and declared is not None and not encoded and len(body) < declared:
+            raise _TruncatedBody(f"got {len(body)} of {declared} bytes")
+        return body, truncated
 
 
 def _content_length(value: str | None) -> int | None:
@@ -916,16 +961,32 @@ class PoliteClient:
         etag: str | None = None,
         last_modified: str | datetime | None = None,
         headers: dict[str, str] | None = None,
+        max_body: int | None = None,
     ) -> FetchResult:
         """GET `url`; with `etag` / `last_modified`, conditionally (a 304 comes back with not_modified).
+
+        With `max_body`, only the first max_body bytes are read (then the connection is dropped) and
+        the result says `truncated` when there was more: enough to tell what a large file is.
 
         Raises OffSiteURL, DisallowedByRobots, ChallengeError, or FetchError (ResponseTooLarge included).
         Any other status (404, 403, ...) is returned for the caller to judge.
         """
         started = self.monotonic()
         trace = _Trace()
-        request = FetchRequest(url, dict(headers or {}), etag, last_modified, trace)
+        request = FetchRequest(url, dict(headers or {}), etag, last_modified, trace, max_body=max_body)
         result = self._handler(request)
+        return replace(result, url=url, attempts=trace.attempts, elapsed=self.monotonic() - started)
+
+    def head(self, url: str, *, headers: dict[str, str] | None = None) -> FetchResult:
+        """HEAD `url` through the same layers as get(): status and headers, an empty body.
+
+        When a 521 challenge comes back, it is passed by GET instead, and that GET's answer is returned
+        (`method` 'GET', its body cut at 256 KiB: `truncated`). Raises as get() does; a server that
+        refuses HEAD answers 405 or 501, returned as they are.
+        """
+        started = self.monotonic()
+        trace = _Trace()
+        result = self._handler(FetchRequest(url, dict(headers or {}), trace=trace, method="HEAD"))
         return replace(result, url=url, attempts=trace.attempts, elapsed=self.monotonic() - started)
 
     @property
