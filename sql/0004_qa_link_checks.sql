@@ -58,16 +58,31 @@ COMMENT ON TABLE qa.repeals IS
     'and the earlier item it repeals, matched by 文号 or by 《title》';
 COMMENT ON COLUMN qa.repeals.found_run IS 'the crawl run after which the repeal was first found';
 
--- Which column names hold policy and normative documents. It mirrors
--- disclosure_audit.checks.validity.POLICY_COLUMN_NAMES, the one place this list is kept; a test
--- holds the two (and ref.column_kinds, where it exists) equal.
+-- What each column name holds: which rules apply to its items and which freshness limit. The one
+-- list of column kinds; disclosure_audit.checks.validity.POLICY_COLUMN_NAMES must agree (a test holds it).
+CREATE TABLE ref.column_kinds (
+    name        text PRIMARY KEY,
+    kind        text NOT NULL,
+    freshness   text CHECK (freshness IN ('news', 'policy', 'none'))
+);
+COMMENT ON TABLE ref.column_kinds IS
+    '栏目类别：决定适用哪些规则、更新时限 / what each column name holds: which rules apply, which freshness limit';
+INSERT INTO ref.column_kinds (name, kind, freshness) VALUES
+    ('政策文件', 'policy', 'policy'),
+    ('规范性文件', 'normative', 'policy'),
+    ('行政规范性文件', 'normative', 'policy'),
+    ('政策解读', 'interpretation', 'policy'),
+    ('工作动态', 'news', 'news'),
+    ('通知公告', 'notice', 'news'),
+    ('人事信息', 'personnel', 'policy'),
+    ('财政信息', 'finance', 'policy'),
+    ('规划计划', 'plan', 'policy'),
+    ('重大建设项目', 'plan', 'policy'),
+    ('年报', 'report', 'none');
+
 CREATE FUNCTION qa.policy_column_kind(column_name text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE column_name
-        WHEN '政策文件' THEN 'policy'
-        WHEN '规范性文件' THEN 'normative'
-        WHEN '行政规范性文件' THEN 'normative'
-    END
+LANGUAGE sql STABLE AS $$
+    SELECT kind FROM ref.column_kinds WHERE name = column_name AND kind IN ('policy', 'normative')
 $$;
 COMMENT ON FUNCTION qa.policy_column_kind(text) IS
     '栏目名称对应的政策类别（policy / normative），其他栏目为 NULL / policy kind of a column name, else NULL';

@@ -115,7 +115,7 @@ def test_an_earlier_runs_recent_checks_are_copied_and_old_ones_fetched_again(
         second = crawl_run(replica, fresh_db, tmp_path, orgs=["合肥市地震局"])
         before = srv.stats()["requests"]
         with client_for(replica.base_url) as client:
-            cached = check_links(fresh_db, site, second.run_id, client)
+            cached = check_links(fresh_db, site, second.run_id, client, max_age_hours=20)
         assert srv.stats()["requests"] == before  # not even robots.txt: nothing was fetched
         third = crawl_run(replica, fresh_db, tmp_path, orgs=["合肥市地震局"])
         with client_for(replica.base_url) as client:

@@ -71,14 +71,15 @@ def check_links(
     run_id: int,
     client: PoliteClient,
     *,
-    max_age_hours: float = 20,
+    max_age_hours: float = 0,
     show_progress: bool = False,
 ) -> LinkCheckSummary:
     """Check every attachment and interpretation/original link of the site's current items.
 
-    Each distinct URL is checked once per run: one already checked in `run_id` is skipped; one whose
-    latest check (in an earlier run, no older than `max_age_hours`) got an HTTP answer gets that
-    outcome copied into this run (method 'cache'). The rest go through `client` (robots.txt, rate
+    Each distinct URL is checked once per run: one already checked in `run_id` is skipped. By default
+    nothing is reused across runs, so a repaired or newly broken file shows the next morning; with
+    `max_age_hours` > 0, a URL whose latest check (in an earlier run, that recent) got an HTTP answer
+    gets that outcome copied into this run (method 'cache'). The rest go through `client` (robots.txt, rate
     limits, the challenge and retries all apply), HEAD first. Off-site URLs are never fetched.
     """
     summary = LinkCheckSummary(site_id=site_id, run_id=run_id)
