@@ -1,4 +1,4 @@
-"""Nightly crawl of the disclosure platform into Postgres (每晚采集政府信息公开平台).
+"""Nightly crawl and check of the disclosure platform (每晚采集并检查政府信息公开平台).
 
 Thin wiring only: the work lives in `disclosure_audit.pipeline`. Settings come from Airflow
 Variables or the environment (DISCLOSURE_SITE, DISCLOSURE_ORGS, DISCLOSURE_RATE,
@@ -66,7 +66,14 @@ def disclosure_nightly():
 
         return run_crawl(Settings.from_mapping(_settings_env()), org=org)
 
-    crawl.expand(org=organisations())
+    @task(trigger_rule="all_done")
+    def check() -> dict:
+        """Every rule over what the crawls stored; findings and Data Docs. Runs even if one crawl failed."""
+        from disclosure_audit.pipeline import Settings, run_check
+
+        return run_check(Settings.from_mapping(_settings_env()))
+
+    crawl.expand(org=organisations()) >> check()
 
 
 nightly = disclosure_nightly()

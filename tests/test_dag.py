@@ -106,7 +106,7 @@ def test_the_dagbag_imports_the_dag_with_its_tasks_schedule_timezone_and_pool(ai
     got = _run_python(INSPECT, _airflow_env(airflow_home), timeout=120)
     assert got["import_errors"] == {}
     assert got["dag_ids"] == [DAG_ID]
-    assert got["tasks"] == ["crawl", "organisations"]
+    assert got["tasks"] == ["check", "crawl", "organisations"]
     assert got["crawl_upstream"] == ["organisations"] and "Mapped" in got["crawl_mapped"]
     assert got["schedule"] == "0 1 * * *" and got["timezone"] == "Asia/Shanghai"  # 01:00 Beijing time
     assert got["start_date"] == "2026-10-31T16:00:00+00:00"  # 2026-11-01 00:00 Asia/Shanghai
@@ -204,7 +204,7 @@ def test_dag_test_crawls_the_replica_into_the_database(airflow_home, replica, em
     )
     got = _run_python(DAG_TEST, env, timeout=240)
     assert got["state"] == "success", got
-    assert got["tis"] == [["crawl", 0, "success"], ["organisations", -1, "success"]]
+    assert got["tis"] == [["check", -1, "success"], ["crawl", 0, "success"], ["organisations", -1, "success"]]
     assert got["pool_exists"] is False  # dag.test() runs tasks without looking at pools
 
     truth = build_truth(Corpus(300, 0, 0), replica.url)
@@ -214,7 +214,12 @@ def test_dag_test_crawls_the_replica_into_the_database(airflow_home, replica, em
         stored = [row[0] for row in cur.fetchall()]
         cur.execute("SELECT status, orgs FROM core.crawl_runs")
         runs = cur.fetchall()
+        cur.execute("SELECT rule_id, content_id FROM qa.findings WHERE closed_at IS NULL AND content_id IS NOT NULL")
+        findings = set(cur.fetchall())
     conn.close()
     assert len(expected) == 88 and stored == expected
     assert runs == [("succeeded", [ORG])]
     assert list((tmp_path / "data").rglob("*.warc.gz")), "the captures went to DISCLOSURE_DATA_DIR"
+    # the check task ran every rule: the open findings are the org's injected defects
+    ids = set(expected)
+    assert findings == {(d["rule_id"], d["content_id"]) for d in truth["defects"] if d.get("content_id") in ids}

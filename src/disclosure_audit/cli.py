@@ -16,11 +16,12 @@ from collections.abc import Sequence
 
 from disclosure_audit import __version__, crawl_cli, demo
 from disclosure_audit.calendar import cli as calendar_cli
+from disclosure_audit.checks import cli as checks_cli
 from disclosure_audit.errors import DisclosureAuditError
 from disclosure_audit.replica import cli as replica_cli
 from disclosure_audit.store import cli as store_cli
 
-GROUPS = (store_cli, replica_cli, crawl_cli, demo, calendar_cli)
+GROUPS = (store_cli, replica_cli, crawl_cli, demo, calendar_cli, checks_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -116,6 +116,20 @@ def step_crawl(run: DemoRun) -> None:
         run.exit_code = 3  # as `disclosure-audit crawl` exits on a partial crawl
 
 
+def step_checks(run: DemoRun) -> None:
+    """Resolve links, load the working-day calendar, run every rule, print the per-rule summary."""
+    from disclosure_audit.checks.cli import format_check_summary, prepare_facts
+    from disclosure_audit.checks.run import run_checks
+
+    assert run.data_dir is not None, "the database step sets the data directory"
+    prepare_facts(run.database_url, DEMO_RATE)
+    summary = run_checks(run.database_url, run.data_dir)
+    run.say(format_check_summary(summary))
+    run.say(f"  问题清单 findings: {_command_name()} findings --open | head")
+    if summary.broken_rules:
+        run.exit_code = 1
+
+
 def step_where(run: DemoRun) -> None:
     """Say where the data is and which commands show it."""
     from disclosure_audit.store.server import mask_url
@@ -138,12 +152,11 @@ def step_where(run: DemoRun) -> None:
         run.say("    （使用同样的 DISCLOSURE_DATABASE_URL / DISCLOSURE_DATA_DIR 环境变量 / with the same environment）")
 
 
-# The demo, step by step. The data-quality checks step (检查 checks) goes between the crawl and
-# `step_where` once it exists, as one more ("检查 checks", step_checks) entry here.
+# The demo, step by step.
 STEPS: list[Step] = [
     ("数据库 database", step_database),
     ("采集 crawl", step_crawl),
-    # ---- the checks step (检查 checks) will be added here ----
+    ("检查 checks", step_checks),
     ("结果 where things are", step_where),
 ]
 

@@ -1,4 +1,4 @@
-"""The nightly job as plain functions: settings, migrate, crawl — what the Airflow DAG and `make demo` call."""
+"""The nightly job as plain functions: settings, migrate, crawl, check — what the Airflow DAG calls."""
 
 from __future__ import annotations
 
@@ -75,4 +75,29 @@ def run_crawl(settings: Settings, org: str | None = None, show_progress: bool = 
         "status": summary.status,
         "server_date": summary.server_date.isoformat() if summary.server_date else None,
         "counters": summary.counters,
+    }
+
+
+def run_check(settings: Settings) -> dict:
+    """Link checks, calendar, every rule, findings and Data Docs; the per-rule summary as plain data.
+
+    Findings are data: this fails only when the check itself cannot run (a rule that raised).
+    """
+    from disclosure_audit.checks.cli import prepare_facts
+    from disclosure_audit.checks.run import run_checks
+    from disclosure_audit.errors import DisclosureAuditError
+    from disclosure_audit.http.capture import data_dir
+    from disclosure_audit.store.server import project_root
+
+    url = database_url(settings)
+    prepare_facts(url, settings.requests_per_second)
+    summary = run_checks(url, settings.data_dir or data_dir(project_root()))
+    if summary.broken_rules:
+        raise DisclosureAuditError(f"rules that could not run: {', '.join(summary.broken_rules)}")
+    return {
+        "check_run_id": summary.check_run_id,
+        "as_of": summary.as_of.isoformat() if summary.as_of else None,
+        "data_docs": summary.data_docs,
+        "findings": vars(summary.findings),
+        "results": {k: vars(v) for k, v in summary.results.items()},
     }

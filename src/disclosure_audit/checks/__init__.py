@@ -1,0 +1,1 @@
+"""The checks: rule facts, Great Expectations suites, link checks, findings."""

@@ -1,0 +1,249 @@
+"""One check run: mirror the rules, run the Great Expectations checkpoint, turn results into findings."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extras
+
+from disclosure_audit import rules
+from disclosure_audit.checks.findings import Failure, FindingCounts, record_findings
+from disclosure_audit.checks.gx_project import CHECKPOINT, open_context
+from disclosure_audit.checks.suites import CHECKS, STATUS_RULES, suite_parameters
+from disclosure_audit.errors import DisclosureAuditError
+
+log = logging.getLogger(__name__)
+NOT_EVALUABLE_RULE = "timing.publish_lag"  # what timing.calendar_coverage reports on
+NOT_EVALUABLE_REASON = "该年度节假日安排未公布 / no official holiday schedule for a year involved"
+KEEP_VALIDATION_RUNS = 14  # Data Docs render every stored result: keep two weeks, so they stay fast
+
+
+class RuleCheckError(Exception):
+    """A rule's result cannot be turned into findings; the rule is reported as not run."""
+
+
+@dataclass
+class RuleResult:
+    rule_id: str
+    checked: int = 0
+    failed: int = 0
+    not_evaluable: int = 0
+    exception: str | None = None
+
+
+@dataclass
+class CheckSummary:
+    check_run_id: int
+    as_of: date | None
+    results: dict[str, RuleResult] = field(default_factory=dict)
+    findings: FindingCounts = field(default_factory=FindingCounts)
+    data_docs: str | None = None
+    gx_success: bool | None = None
+
+    @property
+    def broken_rules(self) -> list[str]:
+        return [r.rule_id for r in self.results.values() if r.exception]
+
+
+def sync_rules(cur) -> dict[str, dict]:
+    """Mirror the catalogue into qa.rules; return each rule's effective parameters (overrides applied)."""
+    for r in rules.RULES:
+        cur.execute(
+            "INSERT INTO qa.rules (rule_id, area, severity, level, title_zh, title_en, description_zh, scope, source, "
+            "params) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (rule_id) DO UPDATE SET "
+            "area = EXCLUDED.area, severity = EXCLUDED.severity, level = EXCLUDED.level, title_zh = EXCLUDED.title_zh, "
+            "title_en = EXCLUDED.title_en, description_zh = EXCLUDED.description_zh, scope = EXCLUDED.scope, "
+            "source = EXCLUDED.source, params = EXCLUDED.params, updated_at = now()",
+            (r.id, r.area, r.severity, r.level, r.title_zh, r.title_en, r.description_zh, r.scope, r.source,
+             json.dumps(dict(r.params), ensure_ascii=False)),  # fmt: skip
+        )
+    cur.execute("SELECT rule_id, params FROM qa.rule_params")
+    return {rule_id: params for rule_id, params in cur.fetchall()}
+
+
+def _prune_validations(runtime_dir: Path, keep: int = KEEP_VALIDATION_RUNS) -> None:
+    """Keep only the newest `keep` results per suite: Data Docs pages grow with every stored result."""
+    root = runtime_dir / "validations"
+    if not root.is_dir():
+        return
+    for suite_dir in root.iterdir():
+        if not suite_dir.is_dir():
+            continue
+        runs = sorted((p for p in suite_dir.rglob("*.json")), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in runs[keep:]:
+            old.unlink(missing_ok=True)
+    docs = runtime_dir / "data_docs" / "validations"
+    if docs.is_dir():
+        shutil.rmtree(docs)  # rebuilt from the kept results by the checkpoint's docs action
+
+
+def _expected_text(kwargs: dict, params: dict[str, object]) -> str:
+    def val(v):
+        return params.get(v["$PARAMETER"]) if isinstance(v, dict) and "$PARAMETER" in v else v
+
+    if "value_set" in kwargs:
+        return "true"
+    if "regex" in kwargs:
+        return f"matches {val(kwargs['regex'])}"
+    if "column_A" in kwargs:
+        return f"{kwargs['column_A']} = {kwargs['column_B']}"
+    parts = []
+    if kwargs.get("min_value") is not None:
+        parts.append(f"≥ {val(kwargs['min_value'])}")
+    if kwargs.get("max_value") is not None:
+        parts.append(f"≤ {val(kwargs['max_value'])}")
+    return " and ".join(parts)
+
+
+def run_checks(database_url: str, data_dir: Path, expectations_dir: Path | None = None) -> CheckSummary:
+    """Run every rule over the current data of every site and update the findings."""
+    runtime_dir = data_dir / "gx"
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn, conn.cursor() as cur:
+            params_by_rule = sync_rules(cur)
+            cur.execute("SELECT max(as_of) FROM qa.site_as_of")
+            as_of = cur.fetchone()[0]
+            cur.execute("SELECT max(run_id) FROM core.crawl_runs WHERE status IN ('succeeded', 'partial')")
+            crawl_run = cur.fetchone()[0]
+            cur.execute("INSERT INTO qa.check_runs (crawl_run_id, as_of) VALUES (%s, %s) RETURNING check_run_id",
+                        (crawl_run, as_of))  # fmt: skip
+            check_run_id = cur.fetchone()[0]
+        summary = CheckSummary(check_run_id=check_run_id, as_of=as_of)
+        try:
+            _run(conn, summary, database_url, runtime_dir, expectations_dir, params_by_rule)
+        except Exception as exc:
+            with conn, conn.cursor() as cur:
+                cur.execute("UPDATE qa.check_runs SET status = 'failed', finished_at = now(), error = %s "
+                            "WHERE check_run_id = %s", (f"{type(exc).__name__}: {exc}", check_run_id))  # fmt: skip
+            raise
+        return summary
+    finally:
+        conn.close()
+
+
+def _run(conn, summary: CheckSummary, database_url: str, runtime_dir: Path, expectations_dir: Path | None,
+         params_by_rule: dict[str, dict]) -> None:  # fmt: skip
+    _prune_validations(runtime_dir)
+    try:
+        context = open_context(database_url, runtime_dir, expectations_dir)
+        checkpoint = context.checkpoints.get(CHECKPOINT)
+    except Exception as exc:
+        raise DisclosureAuditError(
+            f"cannot open the Great Expectations project (expected checkpoint {CHECKPOINT!r} in expectations/): "
+            f"{exc}. Rebuild it with `disclosure-audit check build`."
+        ) from exc
+    parameters = suite_parameters(params_by_rule)
+    result = checkpoint.run(expectation_parameters=parameters)
+    summary.gx_success = bool(result.success)
+    failures: list[Failure] = []
+    not_evaluable: list[tuple[str, int, int, str]] = []
+    checks_by_key = {(c.rule_id, c.fact): c for c in CHECKS}
+    with conn, conn.cursor() as cur:
+        for validation in result.run_results.values():
+            for er in validation.results:
+                cfg = er.expectation_config
+                meta = cfg.meta or {}
+                rule_id = meta.get("rule_id")
+                if rule_id is None:
+                    continue
+                check = checks_by_key.get((rule_id, meta.get("fact", "")))
+                rr = summary.results.setdefault(rule_id, RuleResult(rule_id))
+                info = er.exception_info or {}
+                if info.get("raised_exception"):
+                    # an expectation that raised did not judge anything: never read it as passed
+                    rr.exception = (info.get("exception_message") or "raised an exception").splitlines()[0]
+                    continue
+                res = er.result or {}
+                rr.checked += int(res.get("element_count", 0)) - int(res.get("missing_count", 0) or 0)
+                try:
+                    rows = _failing_rows(cur, res)
+                except RuleCheckError as exc:
+                    rr.exception = str(exc)
+                    continue
+                fact = meta.get("fact", "")
+                expected = _expected_text(check.kwargs if check else {}, parameters)
+                for row in rows:
+                    site_id, subject = int(row["site_id"]), str(row["subject"])
+                    if rule_id in STATUS_RULES:
+                        not_evaluable.append((NOT_EVALUABLE_RULE, site_id, int(subject), NOT_EVALUABLE_REASON))
+                        rr.not_evaluable += 1
+                        continue
+                    rr.failed += 1
+                    is_column = rules.get(rule_id).level == "column"
+                    org, _, column = subject.partition("/") if is_column else (None, "", None)
+                    failures.append(Failure(
+                        rule_id=rule_id, site_id=site_id, subject=subject,
+                        content_id=None if is_column else int(subject), org=org, column_name=column,
+                        evidence={"fact": fact, "found": row.get(fact), "expected": expected,
+                                  "title": row.get("title"), "url": row.get("url")},
+                    ))  # fmt: skip
+        _add_capture_ids(cur, failures)
+        judged = [r.rule_id for r in summary.results.values() if not r.exception]
+        summary.findings = record_findings(cur, summary.check_run_id, failures, judged)
+        for rr in summary.results.values():
+            cur.execute(
+                "INSERT INTO qa.results (check_run_id, rule_id, checked, failed, not_evaluable, exception) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                (summary.check_run_id, rr.rule_id, rr.checked, rr.failed, rr.not_evaluable, rr.exception),
+            )
+        if not_evaluable:
+            psycopg2.extras.execute_values(
+                cur,
+                "INSERT INTO qa.not_evaluable (check_run_id, rule_id, site_id, content_id, reason) VALUES %s "
+                "ON CONFLICT DO NOTHING",
+                [(summary.check_run_id, *row) for row in not_evaluable],
+            )
+        docs = context.get_docs_sites_urls()
+        summary.data_docs = docs[0]["site_url"] if docs else None
+        cur.execute("UPDATE qa.check_runs SET status = 'succeeded', finished_at = now(), gx_success = %s, "
+                    "data_docs = %s WHERE check_run_id = %s",
+                    (summary.gx_success, summary.data_docs, summary.check_run_id))  # fmt: skip
+
+
+def _failing_rows(cur, result: dict) -> list[dict]:
+    """Every failing row. The lists in a COMPLETE result stop at 20 rows (and unexpected_list at 200);
+    the index query GX returns selects them all, so it is what findings are built from."""
+    query = result.get("unexpected_index_query")
+    if not result.get("unexpected_count"):
+        return []
+    if isinstance(query, str) and query.strip().upper().startswith("SELECT"):
+        cur.execute(query)
+        names = [d.name for d in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        if len(rows) != int(result["unexpected_count"]):
+            # the query and the count disagree: findings from either could be wrong, so the rule is broken
+            raise RuleCheckError(
+                f"Great Expectations counted {result['unexpected_count']} failing rows but its index query "
+                f"returns {len(rows)}"
+            )
+        return rows
+    rows = result.get("unexpected_index_list") or []
+    if len(rows) < int(result.get("unexpected_count", 0)):
+        raise RuleCheckError(
+            f"Great Expectations reported {result.get('unexpected_count')} failing rows but returned only "
+            f"{len(rows)} and no query for the rest; refusing to build findings from a partial list"
+        )
+    return [dict(r) for r in rows]
+
+
+def _add_capture_ids(cur, failures: list[Failure]) -> None:
+    """Point each item finding at the capture of the page it was judged on (可核查)."""
+    ids = sorted({(f.site_id, f.content_id) for f in failures if f.content_id is not None})
+    if not ids:
+        return
+    cur.execute(
+        "SELECT site_id, content_id, detail_capture_id FROM core.items WHERE (site_id, content_id) IN %s",
+        (tuple(ids),),
+    )
+    captures = {(s, c): cap for s, c, cap in cur.fetchall()}
+    for f in failures:
+        if f.content_id is not None:
+            f.evidence["capture_id"] = captures.get((f.site_id, f.content_id))
+
