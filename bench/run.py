@@ -123,6 +123,180 @@ def replica_truth(quick: bool) -> list[Figure]:
     return [Figure(f"replica truth, {n:,} items", seconds, "s", 60 * n / 100_000, "lower")]
 
 
+@benchmark
+def parse_speed(quick: bool) -> list[Figure]:
+    sys.path.insert(0, str(HERE))
+    import bench_parse
+
+    pages = bench_parse.load_pages(300 if quick else 1000, 0)
+    seconds = min(bench_parse.run(pages) for _ in range(3))
+    return [Figure("parse + normalize detail pages, one core", len(pages) / seconds, "pages/s", 100, "higher")]
+
+
+class _ScratchDatabase:
+    """A migrated database of its own for one benchmark, dropped afterwards."""
+
+    def __enter__(self) -> str:
+        import secrets
+
+        from disclosure_audit.store import migrate, server
+
+        self.server = server.find_server()
+        self.name = f"disclosure_audit_bench_{secrets.token_hex(4)}"
+        server.create_database(self.server, self.name)
+        url = self.server.url_for(self.name)
+        migrate.apply_migrations(url)
+        return url
+
+    def __exit__(self, *exc: object) -> None:
+        from disclosure_audit.store import server
+
+        server.drop_database(self.server, self.name)
+
+
+@benchmark
+def crawl_speed(quick: bool) -> list[Figure]:
+    import tempfile
+
+    from disclosure_audit.crawl import CrawlConfig, crawl
+    from disclosure_audit.replica.corpus import Corpus
+    from disclosure_audit.replica.server import Knobs, ReplicaServer
+    from disclosure_audit.replica.site import ReplicaSite
+
+    items = 1000 if quick else 3000
+    corpus = Corpus(items, 0, 0)
+    with (
+        _ScratchDatabase() as url,
+        tempfile.TemporaryDirectory() as data,
+        ReplicaServer(ReplicaSite(corpus), Knobs(), port=0) as server,
+    ):
+        t = time.perf_counter()
+        summary = crawl(
+            CrawlConfig(
+                site=server.url,
+                orgs=[o.name for o in corpus.orgs],
+                database_url=url,
+                data_dir=Path(data),
+                requests_per_second=10_000,
+                max_in_flight_per_host=4,
+                show_progress=False,
+            )
+        )
+        seconds = time.perf_counter() - t
+    assert summary.counters["items_new"] == items
+    return [
+        Figure(
+            f"crawl the replica end to end (HTTP, parse, WARC, load), {items:,} items, no rate limit",
+            items / seconds,
+            "items/s",
+            50,
+            "higher",
+            f"{summary.counters['http']['requests']} requests in {seconds:.1f} s",
+        ),
+    ]
+
+
+def _load_truth_items(url: str, corpus, run_label: str) -> tuple[int, float]:
+    """Load a corpus's items as the crawl would (list entries, then detail merges), timing the merges."""
+    from disclosure_audit.replica.truth import build_truth
+    from disclosure_audit.store.crawl_store import CrawlStore, DetailRow, ListRow
+
+    base = "http://127.0.0.1:8321"
+    truth = build_truth(corpus, base)
+    keys = (
+        "title",
+        "name",
+        "index_number",
+        "doc_number",
+        "written_date",
+        "publish_date",
+        "validity",
+        "effective_date",
+        "repeal_date",
+        "issuer",
+        "topic",
+        "category",
+        "keywords",
+        "summary",
+        "attachments",
+        "interpretation_urls",
+        "original_urls",
+    )
+    with CrawlStore(url) as store:
+        site_id = store.ensure_site(base)
+        run_id = store.start_run(site_id, "full", [run_label])
+        orgs = {o.name: o for o in corpus.orgs}
+        for o in corpus.orgs:
+            store.upsert_org(site_id, run_id, o.organ_id, o.name, f"{base}/public/column/{o.organ_id}")
+            store.upsert_columns(site_id, run_id, o.organ_id, [(c.type, c.cat_id, c.name, {}) for c in o.columns])
+        rows, details = [], []
+        for rec in truth["items"]:
+            item = corpus.item(rec["content_id"], body=False)
+            org = orgs[rec["org"]]
+            rows.append(
+                ListRow(
+                    rec["content_id"],
+                    org.organ_id,
+                    item.column.type,
+                    item.column.cat_id,
+                    rec["url"],
+                    rec["title"],
+                    None,
+                    False,
+                )
+            )
+            raw = {**item.fields, "title": item.title}
+            details.append(DetailRow(rec["content_id"], {k: rec[k] for k in keys}, raw, "", None))
+        for i in range(0, len(rows), 5000):
+            store.record_list_page(site_id, run_id, rows[i : i + 5000])
+        t = time.perf_counter()
+        for i in range(0, len(details), 1000):
+            store.load_details(site_id, run_id, details[i : i + 1000])
+        seconds = time.perf_counter() - t
+        store.finish_run(run_id, "succeeded", {}, None)
+    return len(details), seconds
+
+
+@benchmark
+def load_and_check(quick: bool) -> list[Figure]:
+    import tempfile
+
+    from disclosure_audit.calendar.db import load_workdays
+    from disclosure_audit.checks.run import run_checks
+    from disclosure_audit.replica.corpus import Corpus
+
+    out = []
+    for items in (300, 20_000 if quick else 100_000):
+        with _ScratchDatabase() as url, tempfile.TemporaryDirectory() as data:
+            n, seconds = _load_truth_items(url, Corpus(items, 0, 0), "bench")
+            if items > 300:
+                out.append(
+                    Figure(
+                        f"load detail rows (COPY + merge, batches of 1,000), {n:,} items",
+                        n / seconds,
+                        "items/s",
+                        2000,
+                        "higher",
+                    )
+                )
+            load_workdays(url)
+            run_checks(url, Path(data))  # first run builds Data Docs and warms GX
+            t = time.perf_counter()
+            summary = run_checks(url, Path(data))
+            seconds = time.perf_counter() - t
+            assert not summary.broken_rules, summary.broken_rules
+            out.append(
+                Figure(
+                    f"check run (GX checkpoint, findings, Data Docs), {items:,} items",
+                    seconds,
+                    "s",
+                    30 if items <= 300 else 120,
+                    "lower",
+                )
+            )
+    return out
+
+
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 

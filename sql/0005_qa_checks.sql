@@ -58,8 +58,12 @@ $$;
 COMMENT ON FUNCTION qa.stray_whitespace(text) IS 'leading/trailing, doubled or full-width whitespace';
 
 -- -------------------------------------------------------------------- per-item facts
-CREATE VIEW qa.item_facts AS
-WITH cur AS (
+CREATE VIEW qa.item_facts_live AS
+WITH unit AS (
+    SELECT COALESCE((SELECT params ->> 'unit' FROM qa.rule_params WHERE rule_id = 'timing.interpretation_lag'),
+                    'calendar') AS interpretation_lag_unit
+),
+cur AS (
     SELECT i.*, o.name AS org, c.name AS column_name, COALESCE(k.kind, 'other') AS kind, a.as_of
     FROM core.items i
     JOIN core.orgs o ON o.site_id = i.site_id AND o.organ_id = i.organ_id
@@ -134,8 +138,11 @@ SELECT
         ref.workday_lag(cur.written_date, cur.publish_date) END AS publish_lag_workdays,
     CASE WHEN cur.written_date IS NOT NULL AND cur.publish_date >= cur.written_date THEN
         ref.workday_lag(cur.written_date, cur.publish_date) IS NOT NULL END AS publish_lag_evaluable,
+    -- in calendar days, or in working days when timing.interpretation_lag's setting `unit` is 'workdays'
     CASE WHEN cur.kind = 'interpretation' THEN (
-        SELECT max(cur.publish_date - o.publish_date)
+        SELECT max(CASE WHEN unit.interpretation_lag_unit = 'workdays'
+                        THEN ref.workday_lag(o.publish_date, cur.publish_date)
+                        ELSE cur.publish_date - o.publish_date END)
         FROM core.links l
         JOIN core.items o ON o.site_id = cur.site_id AND o.content_id = l.target_content_id
             AND o.removed_at IS NULL AND o.version > 0
@@ -163,15 +170,23 @@ SELECT
         OR (fv.fields ->> 'publish_date' IS NOT NULL AND cur.publish_date IS NOT NULL
             AND fv.fields ->> 'publish_date' <> cur.publish_date::text), false) AS key_fields_unchanged
 FROM cur
+CROSS JOIN unit
 LEFT JOIN pdf_state p ON p.item_id = cur.item_id
 LEFT JOIN link_state li ON li.item_id = cur.item_id AND li.kind = 'interpretation'
 LEFT JOIN link_state lo ON lo.item_id = cur.item_id AND lo.kind = 'original'
 LEFT JOIN first_version fv ON fv.item_id = cur.item_id;
-COMMENT ON VIEW qa.item_facts IS
-    '每条信息的检查事实（NULL 表示规则不适用或暂无法判断）/ per-item facts the suites check (NULL: not applicable)';
+COMMENT ON VIEW qa.item_facts_live IS
+    '每条信息的检查事实（实时）/ per-item facts, live (NULL: the rule does not apply or cannot be judged yet)';
+
+-- What each check run judges: a snapshot, refreshed at the start of the run, so every expectation
+-- sees the same data and the view's joins run once instead of once per expectation.
+CREATE MATERIALIZED VIEW qa.item_facts AS SELECT * FROM qa.item_facts_live;
+CREATE UNIQUE INDEX item_facts_key ON qa.item_facts (site_id, content_id);
+COMMENT ON MATERIALIZED VIEW qa.item_facts IS
+    '最近一次检查所依据的每条信息的事实 / per-item facts as the last check run judged them (refreshed each run)';
 
 -- -------------------------------------------------------------------- per-column facts
-CREATE VIEW qa.column_facts AS
+CREATE VIEW qa.column_facts_live AS
 SELECT c.site_id, o.name || '/' || c.name AS subject, c.name AS title, NULL::text AS url,
        o.name AS org, c.name AS column_name, COALESCE(k.freshness, 'policy') AS freshness,
        a.as_of,
@@ -189,7 +204,11 @@ LEFT JOIN core.items i ON i.site_id = c.site_id AND i.organ_id = c.organ_id AND 
     AND i.cat_id = c.cat_id AND i.removed_at IS NULL
 WHERE c.type = 4 AND COALESCE(k.freshness, 'policy') <> 'none'
 GROUP BY c.site_id, o.name, c.name, k.freshness, a.as_of;
-COMMENT ON VIEW qa.column_facts IS '每个栏目的检查事实 / per-column facts (emptiness, age of the newest item)';
+COMMENT ON VIEW qa.column_facts_live IS '每个栏目的检查事实（实时）/ per-column facts, live (emptiness, age)';
+
+CREATE MATERIALIZED VIEW qa.column_facts AS SELECT * FROM qa.column_facts_live;
+COMMENT ON MATERIALIZED VIEW qa.column_facts IS
+    '最近一次检查所依据的每个栏目的事实 / per-column facts as the last check run judged them';
 
 -- -------------------------------------------------------------------- runs, results, findings
 CREATE TABLE qa.check_runs (

@@ -106,3 +106,14 @@ def test_committed_suites_match_the_rule_catalogue(database_url, tmp_path) -> No
     assert suites(tmp_path / "expectations") == suites(REPO / "expectations"), (
         "expectations/ is out of date with the rule catalogue: run `disclosure-audit suites build` and review"
     )
+
+
+def test_the_interpretation_lag_unit_is_a_setting_not_code(fresh_db, tmp_path, day0) -> None:
+    # 9100711 came 4 calendar days after its document (2023-06-01 Thu → 06-05 Mon): 2 working days
+    with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT interpretation_lag_days FROM qa.item_facts_live WHERE content_id = 9100711")
+        assert cur.fetchone()[0] == 4
+        cur.execute("INSERT INTO qa.rule_overrides (rule_id, params) VALUES ('timing.interpretation_lag', "
+                    "'{\"unit\": \"workdays\"}')")  # fmt: skip
+        cur.execute("SELECT interpretation_lag_days FROM qa.item_facts_live WHERE content_id = 9100711")
+        assert cur.fetchone()[0] == 2
