@@ -203,25 +203,8 @@ def _load_truth_items(url: str, corpus, run_label: str) -> tuple[int, float]:
 
     base = "http://127.0.0.1:8321"
     truth = build_truth(corpus, base)
-    keys = (
-        "title",
-        "name",
-        "index_number",
-        "doc_number",
-        "written_date",
-        "publish_date",
-        "validity",
-        "effective_date",
-        "repeal_date",
-        "issuer",
-        "topic",
-        "category",
-        "keywords",
-        "summary",
-        "attachments",
-        "interpretation_urls",
-        "original_urls",
-    )
+    from disclosure_audit.fields import DETAIL_FIELDS as keys
+
     with CrawlStore(url) as store:
         site_id = store.ensure_site(base)
         run_id = store.start_run(site_id, "full", [run_label])

@@ -9,31 +9,9 @@ from datetime import date
 from pathlib import Path
 
 from disclosure_audit.errors import DisclosureAuditError
+from disclosure_audit.fields import ITEM_RECORD_KEYS
 
-ITEM_KEYS = (
-    "content_id",
-    "url",
-    "org",
-    "column",
-    "title",
-    "index_number",
-    "doc_number",
-    "written_date",
-    "publish_date",
-    "validity",
-    "effective_date",
-    "repeal_date",
-    "issuer",
-    "topic",
-    "keywords",
-    "summary",
-    "attachments",
-    "interpretation_urls",
-    "original_urls",
-    "name",
-    "category",
-    "raw",
-)
+ITEM_KEYS = (*ITEM_RECORD_KEYS, "raw")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,35 +12,14 @@ import psycopg2
 import pytest
 
 from disclosure_audit.crawl_cli import iter_items
+from disclosure_audit.fields import ITEM_RECORD_KEYS
 from disclosure_audit.http.capture import read_capture
 from disclosure_audit.replica.corpus import ORGS, Corpus
 from disclosure_audit.replica.scenarios import SEED_CID
 from disclosure_audit.replica.server import Knobs
 from disclosure_audit.replica.truth import build_truth
 
-KEYS = (
-    "content_id",
-    "url",
-    "org",
-    "column",
-    "title",
-    "index_number",
-    "doc_number",
-    "written_date",
-    "publish_date",
-    "validity",
-    "effective_date",
-    "repeal_date",
-    "issuer",
-    "topic",
-    "keywords",
-    "summary",
-    "attachments",
-    "interpretation_urls",
-    "original_urls",
-    "name",
-    "category",
-)
+KEYS = ITEM_RECORD_KEYS
 
 
 def assert_items_equal_truth(db: str, truth: dict, skip: set[int] = frozenset()) -> None:

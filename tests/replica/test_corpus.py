@@ -222,3 +222,19 @@ def test_the_bureaus_2021_report_quotes_its_published_figures() -> None:
     for figure in ("221条", "局文件33条", "审批结果37条", "政策解读16条", "回应关切13条", "其他信息122条"):
         assert figure in text
     assert "未收到政府信息公开申请" in text
+
+
+def test_the_replica_never_imports_the_code_it_judges() -> None:
+    # its truth must come from its own model: a truth computed by the parser or the checks would agree with them
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import disclosure_audit.replica.cli, disclosure_audit.replica.site, disclosure_audit.replica.truth\n"
+        "import disclosure_audit.replica.server\n"
+        "bad = [m for m in sys.modules if m.startswith(('disclosure_audit.parse', 'disclosure_audit.checks', "
+        "'disclosure_audit.crawl', 'disclosure_audit.store', 'disclosure_audit.http', 'disclosure_audit.calendar'))]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

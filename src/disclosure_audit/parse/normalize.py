@@ -8,30 +8,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from disclosure_audit.fields import DETAIL_FIELDS as ITEM_KEYS
 from disclosure_audit.rules import VALIDITY_CANONICAL
 
 if TYPE_CHECKING:
     from disclosure_audit.parse.detail import ParsedDetail
 
-ITEM_KEYS = (
-    "title",
-    "name",
-    "index_number",
-    "doc_number",
-    "written_date",
-    "publish_date",
-    "validity",
-    "effective_date",
-    "repeal_date",
-    "issuer",
-    "topic",
-    "category",
-    "keywords",
-    "summary",
-    "attachments",
-    "interpretation_urls",
-    "original_urls",
-)
 TEXT_FIELDS = ("title", "name", "index_number", "issuer", "topic", "category", "summary", "level", "genre")
 
 # Full-width ASCII forms (０-９, ／, －, ．, ：, Ａ-Ｚ ...) to ASCII: U+FF01..U+FF5E map onto U+0021..U+007E.

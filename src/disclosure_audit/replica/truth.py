@@ -21,31 +21,11 @@ from collections.abc import Iterator
 from datetime import date
 
 from disclosure_audit import rules
+from disclosure_audit.fields import ITEM_RECORD_KEYS
 from disclosure_audit.replica.corpus import BULK_ID_BASE, Corpus
 from disclosure_audit.replica.model import Item
 
-TRUTH_ITEM_KEYS = (
-    "content_id",
-    "url",
-    "org",
-    "column",
-    "title",
-    "index_number",
-    "doc_number",
-    "written_date",
-    "publish_date",
-    "validity",
-    "effective_date",
-    "repeal_date",
-    "issuer",
-    "topic",
-    "keywords",
-    "summary",
-    "attachments",
-    "interpretation_urls",
-    "original_urls",
-)
-EXTRA_ITEM_KEYS = ("name", "category")
+TRUTH_ITEM_KEYS = ITEM_RECORD_KEYS
 
 _DOC_NUMBER = re.compile(rules.get("format.doc_number").param("pattern"))
 _INDEX_NUMBER = re.compile(rules.get("format.index_number").param("pattern"))
@@ -138,9 +118,7 @@ def item_defects(corpus: Corpus, item: Item, duplicate_index_numbers: set[str]) 
         broken.add("completeness.issuer_full_name")
     if shown("doc_number") and not _DOC_NUMBER.match("".join(f["doc_number"].split())):
         broken.add("format.doc_number")
-    if (shown("written_date") and t["written_date"] is None) or (
-        shown("publish_date") and t["publish_date"] is None
-    ):
+    if (shown("written_date") and t["written_date"] is None) or (shown("publish_date") and t["publish_date"] is None):
         broken.add("format.date")
     values = [item.title] + [f[k] for k in ("name", "issuer") if k in f]
     if any(_stray_whitespace(v) for v in values) or ("doc_number" in f and re.search(r"\s", f["doc_number"])):
@@ -299,9 +277,7 @@ def build_truth(corpus: Corpus, base_url: str) -> dict:
     ids = list(corpus.iter_ids())
     items = [corpus.item(c, body=False) for c in ids]
     counts = Counter(
-        i.fields["index_number"].strip()
-        for i in items
-        if i is not None and i.fields.get("index_number", "").strip()
+        i.fields["index_number"].strip() for i in items if i is not None and i.fields.get("index_number", "").strip()
     )
     duplicates = {k for k, n in counts.items() if n > 1}
     records, defects, not_evaluable = [], [], []

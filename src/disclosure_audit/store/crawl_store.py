@@ -19,26 +19,9 @@ from typing import Protocol
 import psycopg2
 import psycopg2.extras
 
+from disclosure_audit.fields import DETAIL_FIELDS
+
 # Normalized fields of a detail page, in the order of core.items' columns.
-DETAIL_FIELDS = (
-    "title",
-    "name",
-    "index_number",
-    "doc_number",
-    "written_date",
-    "publish_date",
-    "validity",
-    "effective_date",
-    "repeal_date",
-    "issuer",
-    "topic",
-    "category",
-    "keywords",
-    "summary",
-    "attachments",
-    "interpretation_urls",
-    "original_urls",
-)
 _FIELD_TYPES = {
     "written_date": "date",
     "publish_date": "date",
