@@ -14,6 +14,8 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+import psycopg2
+
 from disclosure_audit import __version__, crawl_cli, demo
 from disclosure_audit.calendar import cli as calendar_cli
 from disclosure_audit.checks import cli as checks_cli
@@ -46,6 +48,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"disclosure-audit: error: {exc}", file=sys.stderr)
+        return 1
+    except psycopg2.Error as exc:
+        # a database that refuses a statement: say which, without a Python traceback (unless --debug)
+        if args.debug:
+            traceback.print_exc()
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(
+            f"disclosure-audit: database error: {first}. If the schema looks out of date, run "
+            "`disclosure-audit db migrate`; add --debug for the full trace.",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("disclosure-audit: interrupted", file=sys.stderr)
