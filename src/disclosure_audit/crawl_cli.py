@@ -7,6 +7,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from disclosure_audit.errors import DisclosureAuditError
 from disclosure_audit.fields import ITEM_RECORD_KEYS
@@ -83,7 +84,7 @@ def format_summary(summary) -> str:
     http = c.get("http", {})
     lines = [
         f"采集完成 crawl run {summary.run_id}: {summary.status}",
-        f"  站点日期 server date: {summary.server_date.isoformat() if summary.server_date else '—'}",
+        f"  站点日期 server date: {_beijing(summary.server_date)}",
         f"  列表页 list pages: {c.get('list_pages', 0)}, 列表条目 entries: {c.get('list_entries', 0)} "
         f"(新 new {c.get('list_new', 0)}, 变化 changed {c.get('list_changed', 0)}, 未变 same {c.get('list_same', 0)})",
         f"  详情页 details fetched: {c.get('details_fetched', 0)}, 未修改 304: {c.get('items_not_modified', 0)}, "
@@ -96,6 +97,13 @@ def format_summary(summary) -> str:
     if summary.status == "partial":
         lines.append("  部分详情页未取到，下次采集会继续 / some detail pages failed and stay pending for the next run")
     return "\n".join(lines)
+
+
+def _beijing(moment) -> str:
+    """A timestamp as users read it: Beijing time."""
+    if moment is None:
+        return "—"
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S 北京时间")
 
 
 def _jsonable(value):

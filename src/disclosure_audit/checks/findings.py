@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import psycopg2.extras
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # users read Beijing time
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,8 @@ def query_findings(cur, *, open_only: bool = False, rule: str | None = None, org
         else:
             rec.update(org=column_org, column=column_name)
         rec.update(
-            opened_at=opened.isoformat(),
-            closed_at=closed.isoformat() if closed else None,
+            opened_at=opened.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+            closed_at=closed.astimezone(SHANGHAI).isoformat(timespec="seconds") if closed else None,
             close_reason=reason,
             runs_seen=runs_seen,
             evidence=evidence,
