@@ -365,9 +365,7 @@ class Corpus:
                 self._n0[c.cat_id] = self._n0.get(c.cat_id, 0) + n
         for cat_id, n in self._n0.items():
             if n > MAX_PER_COLUMN:
-                raise ValueError(
-                    f"--items {items} puts {n} items in column {cat_id}; at most {MAX_PER_COLUMN}"
-                )
+                raise ValueError(f"--items {items} puts {n} items in column {cat_id}; at most {MAX_PER_COLUMN}")
         self._columns: dict[int, tuple[Org, Column]] = {c.cat_id: (o, c) for o in ORGS for c in o.columns}
         self._col_index: dict[int, tuple[int, int]] = {}
         for oi, o in enumerate(ORGS):
@@ -570,7 +568,7 @@ class Corpus:
     def _build(self, cid: int, body: bool = True) -> Item | None:
         sd = self._day_specs.get(cid)
         if sd is not None:
-            return self._from_spec(sd, self._specs[cid])
+            return self._from_spec(sd)
         if REPORT_ID_BASE <= cid < BULK_ID_BASE:
             return self._report_item(cid)
         decoded = self._decode_bulk(cid)
@@ -593,9 +591,7 @@ class Corpus:
             written = pd
         else:
             title = self._bulk_item_title(org, col, k)
-            written = pd - timedelta(
-                days=r.randint(0, 7) if col.kind in ("policy", "normative") else r.randint(0, 1)
-            )
+            written = pd - timedelta(days=r.randint(0, 7) if col.kind in ("policy", "normative") else r.randint(0, 1))
         if col.kind == "normative":
             interp_col = next(c for c in org.columns if c.paired_with == col.cat_id)
             interpretations = [self._bulk_cid(interp_col, k)]
@@ -622,9 +618,7 @@ class Corpus:
         body = text.body_for(r, org.short_name, org.domain, pd.year, col.kind) if with_body else []
         edits = self._bulk_edit_days(cid, publish_at)
         if edits and with_body:
-            body = body + [
-                f"（本信息于{format_day(day_date(edits[-1]), '%Y年%m月%d日')}更新，第{len(edits)}次修订。）"
-            ]
+            body = body + [f"（本信息于{format_day(day_date(edits[-1]), '%Y年%m月%d日')}更新，第{len(edits)}次修订。）"]
         spec = Spec(
             cid=cid,
             org=org.organ_id,
@@ -644,7 +638,7 @@ class Corpus:
             originals=originals,
             index_number=index_number,
         )
-        item = self._from_spec(spec, None)
+        item = self._from_spec(spec)
         if edits:
             item.changed_at = at(day_date(edits[-1]), 9, 30)
         return item
@@ -662,7 +656,7 @@ class Corpus:
                 out.append(d)
         return out
 
-    def _from_spec(self, s: Spec, original: Spec | None) -> Item:
+    def _from_spec(self, s: Spec) -> Item:
         """Render a specification into an Item: displayed values by the org's style, truth by the model."""
         org = ORGS_BY_ID[s.org]
         col = org.column_named(s.column)
@@ -789,7 +783,7 @@ class Corpus:
             attachments=[],
             index_number=f"{org.code}/{publish_at.year}{publish_at.month:02d}-{98000 + year % 100:05d}",
         )
-        item = self._from_spec(spec, None)
+        item = self._from_spec(spec)
         item.report = report
         return item
 

@@ -71,20 +71,11 @@ def _applications(seed: int, organ_id: int, year: int) -> tuple[tuple[int, ...],
     _, prev_carry_on, _ = _applications(seed, organ_id, year - 1) if year > 2019 else ((0,) * 6, None, {})
     r = rng_for(seed, "applications", organ_id, year)
     quiet = organ_id == 6771  # the earthquake bureau receives (almost) no applications
-    new = tuple(
-        0
-        if quiet
-        else r.choice((0, 0, 1, 2, 3, 5, 8, 12))
-        if i == 0
-        else 0
-        if quiet
-        else r.choice((0, 0, 0, 1, 2))
-        for i in range(6)
-    )
+    # natural persons apply most; each of the five kinds of organisation rarely
+    natural = 0 if quiet else r.choice((0, 0, 1, 2, 3, 5, 8, 12))
+    new = (natural, *(0 if quiet else r.choice((0, 0, 0, 1, 2)) for _ in range(5)))
     carried = (
-        prev_carry_on
-        if prev_carry_on is not None
-        else tuple(0 if quiet else r.choice((0, 0, 1)) for _ in range(6))
+        prev_carry_on if prev_carry_on is not None else tuple(0 if quiet else r.choice((0, 0, 1)) for _ in range(6))
     )
     outcomes = OUTCOMES_2019 if report_format(year) == "2019" else OUTCOMES_2021
     counts: dict[str, list[int]] = {o: [0] * 6 for o in outcomes}
@@ -211,9 +202,7 @@ def report_figures(seed: int, org: Org, year: int) -> dict:
     if total_new == 0:
         applications = "全年未收到政府信息公开申请。"
     else:
-        applications = (
-            f"全年新收政府信息公开申请{total_new}件，办结{total_handled}件，结转下年度{sum(carry_on)}件。"
-        )
+        applications = f"全年新收政府信息公开申请{total_new}件，办结{total_handled}件，结转下年度{sum(carry_on)}件。"
     reviews = sum(int(table4[i]) for i in (4, 9, 14))
     review_text = (
         "未发生政府信息公开行政复议和行政诉讼。"

@@ -85,9 +85,9 @@ class ReplicaSite:
         if q.get("labelName") != pages.FRAGMENT_LABEL or org is None:
             return self.not_found()
         if q.get("siteId") not in (str(SITE_ID), None, ""):
-            return self._fragment_error(org, "站点不存在")
+            return self._fragment_error("站点不存在")
         if q.get("file") != org.template:
-            return self._fragment_error(org, "模板文件不存在")
+            return self._fragment_error("模板文件不存在")
         type_ = _int(q.get("type"), 4)
         if type_ == 3:
             column = next((c for c in org.columns if c.type == 3), None)
@@ -96,7 +96,7 @@ class ReplicaSite:
         else:
             column = None
         if column is None or column.type != type_:
-            return self._fragment_error(org, "栏目不存在")
+            return self._fragment_error("栏目不存在")
         size = _int(q.get("pageSize"), 15)
         if not 1 <= size <= MAX_PAGE_SIZE:
             size = 15
@@ -108,7 +108,7 @@ class ReplicaSite:
         charset = "GB18030" if org.encoding == "gb18030" else "utf-8"
         return _text(body, f"text/html; charset={charset}", org.encoding)
 
-    def _fragment_error(self, org: Org, message: str) -> Response:
+    def _fragment_error(self, message: str) -> Response:
         return _text(f'<div class="error">{message}</div>', "text/html; charset=utf-8")
 
     def _detail(self, organ_id: int, cid: int) -> Response:
@@ -129,9 +129,7 @@ class ReplicaSite:
         if att.served == "html":
             return self._html(pages.render_not_a_pdf(item, att), item.org)
         data = pages.render_pdf(item, att) if att.served == "pdf" else pages.render_doc(item, att)
-        return Response(
-            200, data, ATTACHMENT_TYPES[att.served], etag=_etag(data), last_modified=item.publish_at
-        )
+        return Response(200, data, ATTACHMENT_TYPES[att.served], etag=_etag(data), last_modified=item.publish_at)
 
     def _html(self, page: str, org: Org | None) -> Response:
         encoding = org.encoding if org else "utf-8"

@@ -178,7 +178,7 @@ def item_defects(corpus: Corpus, item: Item, duplicate_index_numbers: set[str]) 
 
     spec = corpus.all_specs().get(item.content_id)
     if spec is not None and spec.changes:
-        first = corpus._from_spec(spec.on_day(spec.appears), None).truth
+        first = corpus._from_spec(spec.on_day(spec.appears)).truth
         for key in ("doc_number", "written_date", "publish_date"):
             if first[key] is not None and t[key] is not None and first[key] != t[key]:
                 broken.add("stability.key_fields_changed")
