@@ -57,6 +57,16 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 COMMENT ON FUNCTION qa.stray_whitespace(text) IS 'leading/trailing, doubled or full-width whitespace';
 
+-- Great Expectations writes the values it shows into its Data Docs HTML without escaping them, and
+-- these values are crawled text: every text column the suites expose goes through this first.
+-- (None of & < > " ' is allowed by the format rules' patterns, so escaping never changes a verdict.)
+CREATE FUNCTION qa.html_escape(value text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT replace(replace(replace(replace(replace(value, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+                           '"', '&quot;'), chr(39), '&#39;')
+$$;
+COMMENT ON FUNCTION qa.html_escape(text) IS 'HTML-escape crawled text before Data Docs show it';
+
 -- -------------------------------------------------------------------- per-item facts
 CREATE VIEW qa.item_facts_live AS
 WITH unit AS (
@@ -99,8 +109,8 @@ first_version AS (
     ORDER BY v.item_id, v.version
 )
 SELECT
-    cur.site_id, cur.content_id::text AS subject, cur.content_id, cur.item_id, cur.url, cur.title, cur.org,
-    cur.column_name, cur.kind, cur.as_of,
+    cur.site_id, cur.content_id::text AS subject, cur.content_id, cur.item_id,
+    qa.html_escape(cur.url) AS url, qa.html_escape(cur.title) AS title, cur.org, cur.column_name, cur.kind, cur.as_of,
     cur.detail_capture_id AS capture_id,
     -- completeness
     CASE WHEN cur.kind IN ('policy', 'normative') THEN
@@ -113,7 +123,8 @@ SELECT
         END AS issuer_full_name_ok,
     -- format
     CASE WHEN qa.raw_shown(cur.raw, 'doc_number') THEN
-        regexp_replace(cur.raw ->> 'doc_number', E'[ \\t\\n\\r\\f\\v\\u00a0\\u3000]', '', 'g') END AS doc_number_compact,
+        qa.html_escape(regexp_replace(cur.raw ->> 'doc_number', E'[ \\t\\n\\r\\f\\v\\u00a0\\u3000]', '', 'g'))
+        END AS doc_number_compact,
     CASE WHEN qa.raw_shown(cur.raw, 'written_date') OR qa.raw_shown(cur.raw, 'publish_date') THEN
         (NOT qa.raw_shown(cur.raw, 'written_date') OR cur.written_date IS NOT NULL)
         AND (NOT qa.raw_shown(cur.raw, 'publish_date') OR cur.publish_date IS NOT NULL) END AS dates_parseable,
@@ -121,7 +132,8 @@ SELECT
          OR qa.stray_whitespace(cur.raw ->> 'issuer')
          OR COALESCE(cur.raw ->> 'doc_number', '') ~ E'[ \\t\\n\\r\\f\\v\\u00a0\\u3000]') AS whitespace_ok,
     CASE WHEN qa.raw_shown(cur.raw, 'name') THEN cur.name = cur.title END AS name_matches_title,
-    CASE WHEN qa.raw_shown(cur.raw, 'index_number') THEN btrim(cur.raw ->> 'index_number') END AS index_number_shown,
+    CASE WHEN qa.raw_shown(cur.raw, 'index_number') THEN qa.html_escape(btrim(cur.raw ->> 'index_number')) END
+        AS index_number_shown,
     CASE WHEN qa.raw_shown(cur.raw, 'index_number') THEN
         count(*) OVER (PARTITION BY cur.site_id, btrim(cur.raw ->> 'index_number')) = 1 END AS index_number_unique,
     -- attachments and links
@@ -187,7 +199,8 @@ COMMENT ON MATERIALIZED VIEW qa.item_facts IS
 
 -- -------------------------------------------------------------------- per-column facts
 CREATE VIEW qa.column_facts_live AS
-SELECT c.site_id, o.name || '/' || c.name AS subject, c.name AS title, NULL::text AS url,
+SELECT c.site_id, qa.html_escape(o.name || '/' || c.name) AS subject, qa.html_escape(c.name) AS title,
+       NULL::text AS url,
        o.name AS org, c.name AS column_name, COALESCE(k.freshness, 'policy') AS freshness,
        a.as_of,
        count(i.item_id) AS item_count,

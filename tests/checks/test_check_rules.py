@@ -117,3 +117,22 @@ def test_the_interpretation_lag_unit_is_a_setting_not_code(fresh_db, tmp_path, d
                     "'{\"unit\": \"workdays\"}')")  # fmt: skip
         cur.execute("SELECT interpretation_lag_days FROM qa.item_facts_live WHERE content_id = 9100711")
         assert cur.fetchone()[0] == 2
+
+
+def test_crawled_markup_is_escaped_in_data_docs_and_kept_as_shown_in_findings(fresh_db, tmp_path, day0) -> None:
+    # GX writes the values it shows into Data Docs HTML as they are: crawled text must arrive escaped
+    script = "<script>alert(1)</script>"
+    with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
+        cur.execute(
+            "UPDATE core.items SET title = %s, raw = jsonb_set(raw, '{doc_number}', to_jsonb(%s::text)) "
+            "WHERE content_id = 9100102",
+            (f"关于{script}的通知", f"合震({script})5号"),
+        )
+    summary = run_checks(fresh_db, tmp_path / "data", REPO / "expectations")
+    pages = Path(summary.data_docs.removeprefix("file://")).parent.rglob("*.html")
+    text = "\n".join(p.read_text(encoding="utf-8") for p in pages)
+    assert "9100102" in text and script not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
+        rows = query_findings(cur, open_only=True, rule="format.doc_number")
+    evidence = next(r["evidence"] for r in rows if r["content_id"] == 9100102)
+    assert evidence["found"] == f"合震({script})5号" and evidence["title"] == f"关于{script}的通知"

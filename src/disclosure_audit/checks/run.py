@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import shutil
@@ -208,7 +209,8 @@ def _run(
                 fact = meta.get("fact", "")
                 expected = _expected_text(check.kwargs if check else {}, parameters)
                 for row in rows:
-                    site_id, subject = int(row["site_id"]), str(row["subject"])
+                    # text columns reach GX HTML-escaped (qa.html_escape); findings keep the text as shown
+                    site_id, subject = int(row["site_id"]), html.unescape(str(row["subject"]))
                     if rule_id in STATUS_RULES:
                         not_evaluable.append((NOT_EVALUABLE_RULE, site_id, int(subject), NOT_EVALUABLE_REASON))
                         rr.not_evaluable += 1
@@ -226,10 +228,9 @@ def _run(
                             column_name=column,
                             evidence={
                                 "fact": fact,
-                                "found": row.get(fact),
+                                "found": _unescaped(row.get(fact)),
                                 "expected": expected,
-                                "title": row.get("title"),
-                                "url": row.get("url"),
+                                "title": _unescaped(row.get("title")),
                             },
                         )
                     )
@@ -284,16 +285,21 @@ def _failing_rows(cur, result: dict) -> list[dict]:
     return [dict(r) for r in rows]
 
 
+def _unescaped(value: object) -> object:
+    return html.unescape(value) if isinstance(value, str) else value
+
+
 def _add_capture_ids(cur, failures: list[Failure]) -> None:
-    """Point each item finding at the capture of the page it was judged on (可核查)."""
+    """Point each item finding at its page, title and the capture it was judged on (可核查)."""
     ids = sorted({(f.site_id, f.content_id) for f in failures if f.content_id is not None})
     if not ids:
         return
     cur.execute(
-        "SELECT site_id, content_id, detail_capture_id FROM core.items WHERE (site_id, content_id) IN %s",
+        "SELECT site_id, content_id, detail_capture_id, title, url FROM core.items WHERE (site_id, content_id) IN %s",
         (tuple(ids),),
     )
-    captures = {(s, c): cap for s, c, cap in cur.fetchall()}
+    known = {(s, c): (cap, title, url) for s, c, cap, title, url in cur.fetchall()}
     for f in failures:
-        if f.content_id is not None:
-            f.evidence["capture_id"] = captures.get((f.site_id, f.content_id))
+        if f.content_id is not None and (f.site_id, f.content_id) in known:
+            cap, title, url = known[(f.site_id, f.content_id)]
+            f.evidence.update(capture_id=cap, title=title, url=url)
