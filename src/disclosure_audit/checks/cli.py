@@ -66,17 +66,26 @@ def prepare_facts(url: str, rate: float, links: bool = True) -> dict:
 
 
 def format_check_summary(summary) -> str:
-    lines = [f"检查完成 check run {summary.check_run_id} (基准日 as of {summary.as_of})",
-             f"  {'规则 rule':<36} {'检查 checked':>12} {'不合格 failed':>13} {'无法评估 n/a':>12}"]  # fmt: skip
+    lines = [
+        f"检查完成 check run {summary.check_run_id} (基准日 as of {summary.as_of})",
+        f"  {'规则 rule':<36} {'检查 checked':>12} {'不合格 failed':>13} {'无法评估 n/a':>12}",
+    ]
     for rule in rules.RULES:
         r = summary.results.get(rule.id)
         if r is None:
             continue
         tail = f"  ⚠ {r.exception}" if r.exception else ""
         lines.append(f"  {rule.id:<36} {r.checked:>12} {r.failed:>13} {r.not_evaluable:>12}  {rule.title_zh}{tail}")
+    if summary.as_of is None:
+        lines.append(
+            "  尚无成功的采集，没有可检查的信息 / no successful crawl yet, nothing to check: "
+            "run `disclosure-audit crawl --site URL --org NAME` first"
+        )
     f = summary.findings
-    lines.append(f"  问题 findings: 新增 opened {f.opened}, 仍未整改 still open {f.still_open}, "
-                 f"已整改 closed {f.closed_passed}, 随信息撤下关闭 closed as removed {f.closed_removed}")  # fmt: skip
+    lines.append(
+        f"  问题 findings: 新增 opened {f.opened}, 仍未整改 still open {f.still_open}, "
+        f"已整改 closed {f.closed_passed}, 随信息撤下关闭 closed as removed {f.closed_removed}"
+    )
     if summary.data_docs:
         lines.append(f"  数据文档 Data Docs: {summary.data_docs}")
     if summary.broken_rules:
