@@ -121,6 +121,8 @@ def _configure_stores(config_file: Path) -> None:
         }
     }
     config["analytics_enabled"] = False
+    # GX draws a progress bar per metric batch on stderr; the check prints its own summary instead
+    config["progress_bars"] = {"globally": False, "metric_calculations": False}
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=True), encoding="utf-8")
 
 
