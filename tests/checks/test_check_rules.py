@@ -75,6 +75,11 @@ def test_day1_closes_fixed_opens_new_and_closes_removed(fresh_db, tmp_path, repl
     assert ("validity.repealed_still_valid", 9100801, "passed") in closed
     assert ("format.index_number", 9100401, "removed") in closed  # the item was taken down
     assert summary.findings.opened >= 4  # 9101004's 文号, the late interpretation, two columns gone stale
+    with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
+        changed = query_findings(cur, open_only=True, rule="stability.key_fields_changed")
+    versions = next(f["evidence"]["versions"] for f in changed if f["content_id"] == 9101001)
+    assert versions["changed"] == ["written_date"]  # both versions of the 成文日期 are shown
+    assert (versions["first"]["written_date"], versions["current"]["written_date"]) == ("2023-03-01", "2023-02-27")
 
 
 def test_findings_command_shape_and_data_docs_on_disk(fresh_db, tmp_path, day0) -> None:

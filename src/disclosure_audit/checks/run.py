@@ -303,3 +303,30 @@ def _add_capture_ids(cur, failures: list[Failure]) -> None:
         if f.content_id is not None and (f.site_id, f.content_id) in known:
             cap, title, url = known[(f.site_id, f.content_id)]
             f.evidence.update(capture_id=cap, title=title, url=url)
+    _add_both_versions(cur, [f for f in failures if f.rule_id == "stability.key_fields_changed"])
+
+
+def _add_both_versions(cur, failures: list[Failure]) -> None:
+    """A changed 文号 or date is shown with both versions: as first published and as now."""
+    if not failures:
+        return
+    keys = rules.get("stability.key_fields_changed").param("fields")
+    cur.execute(
+        "SELECT i.site_id, i.content_id, first.version, first.fields, first.capture_id, i.version, "
+        "i.doc_number, i.written_date::text, i.publish_date::text, i.detail_capture_id "
+        "FROM core.items i JOIN LATERAL (SELECT v.version, v.fields, v.capture_id FROM core.item_versions v "
+        "WHERE v.item_id = i.item_id AND v.change_kind = 'new' ORDER BY v.version LIMIT 1) first ON true "
+        "WHERE (i.site_id, i.content_id) IN %s",
+        (tuple(sorted({(f.site_id, f.content_id) for f in failures})),),
+    )
+    found = {}
+    for site_id, cid, v1, fields, cap1, vn, doc, written, published, capn in cur.fetchall():
+        now = {"doc_number": doc, "written_date": written, "publish_date": published}
+        found[(site_id, cid)] = {
+            "first": {"version": v1, "capture_id": cap1, **{k: fields.get(k) for k in keys}},
+            "current": {"version": vn, "capture_id": capn, **{k: now[k] for k in keys}},
+            "changed": [k for k in keys if fields.get(k) and now[k] and fields.get(k) != now[k]],
+        }
+    for f in failures:
+        if (f.site_id, f.content_id) in found:
+            f.evidence["versions"] = found[(f.site_id, f.content_id)]
