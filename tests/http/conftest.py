@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.server
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -109,3 +110,21 @@ def detail_urls(corpus: Corpus) -> Callable[[str, int], list[str]]:
 @pytest.fixture
 def tiny_site() -> Callable[[dict[str, Response]], TinySite]:
     return TinySite
+
+
+@pytest.fixture
+def serve_handler() -> Iterator[Callable[[type[http.server.BaseHTTPRequestHandler]], str]]:
+    """`serve_handler(Handler)` serves Handler on a free loopback port and returns its base URL."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def serve(handler: type[http.server.BaseHTTPRequestHandler]) -> str:
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        httpd.daemon_threads = True
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+        return f"http://127.0.0.1:{httpd.server_address[1]}"
+
+    yield serve
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()

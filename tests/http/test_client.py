@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -291,14 +291,8 @@ class _ChunkedHandler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def chunked_server() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ChunkedHandler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+def chunked_server(serve_handler) -> str:
+    return serve_handler(_ChunkedHandler)
 
 
 def test_size_cap_while_streaming(chunked_server: str) -> None:

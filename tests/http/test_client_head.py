@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import http.server
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
@@ -100,14 +99,8 @@ class _BigFileHandler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def big_file_server() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _BigFileHandler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+def big_file_server(serve_handler) -> str:
+    return serve_handler(_BigFileHandler)
 
 
 def test_max_body_reads_only_the_first_bytes_of_a_large_file(big_file_server: str) -> None:
