@@ -31,9 +31,8 @@ def pg_server() -> server.Server:
     return server.find_server()
 
 
-@pytest.fixture(scope="session")
-def database_url(pg_server: server.Server) -> Iterator[str]:
-    """URL of a fresh, migrated database for this test session; dropped afterwards."""
+@contextmanager
+def _migrated_database(pg_server: server.Server) -> Iterator[str]:
     name = _test_database_name()
     server.create_database(pg_server, name)
     try:
@@ -42,6 +41,13 @@ def database_url(pg_server: server.Server) -> Iterator[str]:
         yield url
     finally:
         server.drop_database(pg_server, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_server: server.Server) -> Iterator[str]:
+    """URL of a fresh, migrated database for this test session; dropped afterwards."""
+    with _migrated_database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture
@@ -62,14 +68,8 @@ ALL_ORGS = [o.name for o in ORGS]
 @pytest.fixture
 def fresh_db(pg_server: server.Server) -> Iterator[str]:
     """A migrated database of its own for one test (crawls must not see each other's data)."""
-    name = f"disclosure_audit_test_{secrets.token_hex(6)}"
-    server.create_database(pg_server, name)
-    try:
-        url = pg_server.url_for(name)
-        migrate.apply_migrations(url)
+    with _migrated_database(pg_server) as url:
         yield url
-    finally:
-        server.drop_database(pg_server, name)
 
 
 def free_port() -> int:

@@ -107,20 +107,24 @@ class ListPage:
 # ------------------------------------------------------------------------------------ index
 
 
+def _column_links(root: Element, base_url: str) -> Iterator[tuple[Element, str, int, dict[str, str]]]:
+    """(link element, absolute URL, organ id, query) of every /public/column/<organId>?... link, in page order."""
+    for el in dom.iter_content(root):
+        if el.tag != "a":
+            continue
+        url = urls.resolve(base_url, el.get("href"))
+        parsed = urls.column_query(url) if url else None
+        if parsed is not None and url is not None:
+            yield el, url, parsed[0], parsed[1]
+
+
 def parse_index(html: str, base_url: str) -> list[OrgLink]:
     """Every organisation the /public/ index links to, in page order, once each."""
     root = dom.parse_html(html, base_url)
     if root is None:
         return []
     found: dict[int, OrgLink] = {}
-    for el in dom.iter_content(root):
-        if el.tag != "a":
-            continue
-        url = urls.resolve(base_url, el.get("href"))
-        parsed = urls.column_query(url) if url else None
-        if parsed is None or url is None:
-            continue
-        organ_id, query = parsed
+    for el, url, organ_id, query in _column_links(root, base_url):
         # the catalogue root of an organisation: type 4 without a column
         if query.get("type") != "4" or query.get("catId") or organ_id in found:
             continue
@@ -221,14 +225,8 @@ def _fragment_params(script: str, obj: str) -> FragmentParams:
 def _columns(root: Element, base_url: str) -> list[ColumnLink]:
     """Columns the page links to (/public/column/<organId>?type=T&catId=C), once each, in page order."""
     found: dict[tuple[int, int], ColumnLink] = {}
-    for el in dom.iter_content(root):
-        if el.tag != "a":
-            continue
-        url = urls.resolve(base_url, el.get("href"))
-        parsed = urls.column_query(url) if url else None
-        if parsed is None or url is None:
-            continue
-        cat_id, type_ = _int(parsed[1].get("catId")), _int(parsed[1].get("type"))
+    for el, url, _organ_id, query in _column_links(root, base_url):
+        cat_id, type_ = _int(query.get("catId")), _int(query.get("type"))
         if cat_id is None or type_ is None or (type_, cat_id) in found:
             continue
         name = " ".join((el.get("title") or dom.text(el)).split())

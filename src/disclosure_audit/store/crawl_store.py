@@ -97,6 +97,9 @@ class CaptureRow(Protocol):
     server_date: datetime | None
 
 
+_PENDING_COLUMNS = "item_id, content_id, url, etag, last_modified, version, needs_detail"  # PendingDetail's fields
+
+
 @dataclass(frozen=True)
 class PendingDetail:
     item_id: int
@@ -331,7 +334,7 @@ class CrawlStore:
         re-verification, or — in a full run — every item not removed."""
         with self._tx() as cur:
             cur.execute(
-                "SELECT item_id, content_id, url, etag, last_modified, version, needs_detail FROM core.items "
+                f"SELECT {_PENDING_COLUMNS} FROM core.items "
                 "WHERE site_id = %s AND organ_id = ANY(%s) AND removed_at IS NULL "
                 "AND (needs_detail OR reverify OR %s) ORDER BY content_id",
                 (site_id, list(organ_ids), full),
@@ -342,7 +345,7 @@ class CrawlStore:
         """Items of these organisations that this run's listings did not show (candidates for removal)."""
         with self._tx() as cur:
             cur.execute(
-                "SELECT item_id, content_id, url, etag, last_modified, version, needs_detail FROM core.items "
+                f"SELECT {_PENDING_COLUMNS} FROM core.items "
                 "WHERE site_id = %s AND organ_id = ANY(%s) AND removed_at IS NULL AND last_seen_run < %s "
                 "ORDER BY content_id",
                 (site_id, list(organ_ids), run_id),
