@@ -13,7 +13,7 @@ import requests
 
 from disclosure_audit.http.waf import ChallengeError, extract_scripts, solve_challenge
 from disclosure_audit.replica.server import ReplicaServer
-from disclosure_audit.replica.waf import CLEARANCE_COOKIE, HASH_JS, solve_stage2
+from disclosure_audit.replica.waf import CLEARANCE_COOKIE, HASH_JS, HASHES, solve_stage2
 
 URL = "https://www.example.gov.cn/public/column/6789?type=4&action=list"
 
@@ -22,7 +22,7 @@ def page(script: str) -> str:
     return f"<html><head></head><body><script>{script}</script></body></html>"
 
 
-@pytest.mark.parametrize("hash_name", ["sha1", "sha256"])
+@pytest.mark.parametrize("hash_name", HASHES)
 def test_both_stages_of_the_replica_challenge(replica: Callable[..., ReplicaServer], hash_name: str) -> None:
     server = replica(challenge=True, challenge_hash=hash_name, seed=5)
     url = server.url + "/public/column/1741?type=4"
@@ -39,11 +39,28 @@ def test_both_stages_of_the_replica_challenge(replica: Callable[..., ReplicaServ
         assert second.status_code == 521 and "go(" in second.text
         stage2 = solve_challenge(second.text, url)
         cfg = json.loads(re.search(r"go\((\{.*?\})\)", second.text).group(1))  # type: ignore[union-attr]
+        assert cfg["ha"] == hash_name
         assert stage2 == {CLEARANCE_COOKIE: solve_stage2(cfg)}
         s.cookies.update(stage2)
 
         assert s.get(url, timeout=5).status_code == 200
     assert server.stats()["clearances_granted"] == 1
+
+
+def test_an_md5_stage2_page_in_the_real_layout_is_solved() -> None:
+    # md5 the way real 加速乐 pages call it: the config inline in a timer, the answer read back from the
+    # solver's own cookie, nothing of the replica's go() helper.
+    prefix, suffix, infix = "1700000000.123|0|QmFzZTY0", "%3D", "xQ"
+    target = hashlib.md5(f"{prefix}{infix}{suffix}".encode()).hexdigest()
+    script = (
+        HASH_JS + "var _c={bts:" + json.dumps([prefix, suffix]) + ",chars:'abxyQz',ct:'" + target + "'};"
+        "setTimeout(function(){var i,j,v;for(i=0;i<6;i++)for(j=0;j<6;j++){"
+        "v=_c.bts[0]+_c.chars[i]+_c.chars[j]+_c.bts[1];"
+        "if(md5(v)===_c.ct){document.cookie='__jsl_clearance_s='+v+';max-age=3600;path=/';"
+        "location.href=location.pathname+location.search;return}}}, 1500);"
+    )
+    cookies = solve_challenge(page(script), URL)
+    assert cookies == {CLEARANCE_COOKIE: f"{prefix}{infix}{suffix}"}
 
 
 def test_other_shapes_the_real_waf_uses() -> None:

@@ -348,7 +348,7 @@ def test_knobs_reject_nonsense() -> None:
     with pytest.raises(ValueError):
         Knobs(fault_5xx_rate=1.5)
     with pytest.raises(ValueError):
-        Knobs(challenge_hash="md5")
+        Knobs(challenge_hash="sha512")
 
 
 def test_stop_is_idempotent_and_closes_idle_keep_alive(make_server: ServerFactory) -> None:

@@ -19,6 +19,7 @@ from disclosure_audit.replica.server import Knobs, ReplicaServer
 from disclosure_audit.replica.waf import (
     CLEARANCE_COOKIE,
     HASH_JS,
+    HASHES,
     JSLUID_COOKIE,
     JslChallenge,
     solve_stage2,
@@ -121,9 +122,9 @@ def solve(session: requests.Session, server: ReplicaServer, path: str, search: s
 
 @pytest.mark.parametrize(
     "waf_server",
-    [{"challenge_hash": "sha1", "challenge_every": 4}, {"challenge_hash": "sha256", "challenge_every": 4}],
+    [{"challenge_hash": name, "challenge_every": 4} for name in HASHES],
     indirect=True,
-    ids=["sha1", "sha256"],
+    ids=list(HASHES),
 )
 def test_both_stages_solved_in_js_then_clearance_expires(waf_server: ReplicaServer) -> None:
     with requests.Session() as s:
@@ -183,10 +184,71 @@ def test_hash_helpers_match_hashlib() -> None:
         ctx.eval(HASH_JS)
         samples = ["", "abc", "a" * 55, "a" * 56, "a" * 64, "b" * 119, "1700000000.123|0|AbC%3D", "政务公开"]
         for text in samples:
-            for name in ("sha1", "sha256"):
+            for name in HASHES:
                 assert ctx.eval(f"{name}({json.dumps(text)})") == hashlib.new(name, text.encode()).hexdigest()
     finally:
         ctx.close()
+
+
+# MD5 pads to 56 bytes mod 64 and appends the bit length little-endian: 55 bytes is the longest input
+# that fits one block, 56 the shortest that needs two, 64 fills a block exactly and 120 needs the
+# length in a third. The CJK samples reach the same lengths with three-byte UTF-8 characters.
+MD5_SAMPLES = [
+    "",
+    "a",
+    "abc",
+    "message digest",
+    "abcdefghijklmnopqrstuvwxyz",
+    "1700000000.123|0|AbC%3D",
+    "政务公开",
+    "合肥市人民政府信息公开目录",
+    "x" * 55,
+    "x" * 56,
+    "x" * 63,
+    "x" * 64,
+    "x" * 65,
+    "x" * 119,
+    "x" * 120,
+    "政" * 18 + "a",  # 55 bytes
+    "政" * 18 + "ab",  # 56 bytes
+    "公开" * 10 + "abcd",  # 64 bytes
+    "公" * 40,  # 120 bytes
+    "".join(chr(c) for c in range(0x20, 0x7F)) * 3,  # 285 bytes: five blocks
+    "é€𝄞",  # two-, three- and four-byte UTF-8 (the last a surrogate pair in JS)
+]
+
+
+def test_md5_helper_matches_hashlib() -> None:
+    ctx = MiniRacer()
+    try:
+        ctx.eval(HASH_JS)
+        lengths = {len(text.encode()) for text in MD5_SAMPLES}
+        assert {0, 55, 56, 64, 120} <= lengths
+        for text in MD5_SAMPLES:
+            assert ctx.eval(f"md5({json.dumps(text)})") == hashlib.md5(text.encode()).hexdigest(), text
+    finally:
+        ctx.close()
+
+
+def test_a_stage2_md5_page_is_solved_by_its_own_script() -> None:
+    waf = JslChallenge(seed=7, hash_name="md5")
+    first = waf.check({})
+    assert first.stage == 1 and first.response is not None
+    jsluid = first.response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    [stage1_cookie] = run_page(first.response.body.decode(), "/", "").cookies
+    token = stage1_cookie.split(";")[0].split("=", 1)[1]
+    second = waf.check({JSLUID_COOKIE: jsluid, CLEARANCE_COOKIE: token})
+    assert second.stage == 2 and second.response is not None
+    html = second.response.body.decode()
+    cfg = stage2_config(html)
+    assert cfg["ha"] == "md5" and re.fullmatch(r"[0-9a-f]{32}", str(cfg["ct"]))
+    run = run_page(html, "/", "")
+    assert run.href == "/"
+    [cookie] = run.cookies
+    name, answer = cookie.split(";")[0].split("=", 1)
+    assert name == CLEARANCE_COOKIE and answer == solve_stage2(cfg)
+    assert hashlib.md5(answer.encode()).hexdigest() == cfg["ct"]
+    assert waf.check({JSLUID_COOKIE: jsluid, CLEARANCE_COOKIE: answer}).granted
 
 
 def test_challenges_are_deterministic_per_seed() -> None:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from disclosure_audit.errors import DisclosureAuditError
+from disclosure_audit.replica.waf import HASHES
 
 DEFAULT_PORT = 8321
 
@@ -48,7 +49,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     waf.add_argument(
         "--challenge-every", type=int, default=200, help="requests a clearance lasts (default 200)"
     )
-    waf.add_argument("--challenge-hash", choices=("sha1", "sha256"), default="sha256")
+    waf.add_argument(
+        "--challenge-hash",
+        choices=HASHES,
+        default="sha256",
+        help=f"hash of the stage-2 search: {', '.join(HASHES)} (default sha256)",
+    )
     faults = serve.add_argument_group("misbehaviour (seeded, per URL)")
     faults.add_argument(
         "--rate-limit",

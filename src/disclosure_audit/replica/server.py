@@ -43,7 +43,7 @@ class Knobs:
     challenge_every: int = field(
         default=200, metadata={"help": "requests a clearance is good for before the challenge comes back"}
     )
-    challenge_hash: str = field(default="sha256", metadata={"help": "stage-2 hash: sha1 or sha256"})
+    challenge_hash: str = field(default="sha256", metadata={"help": "stage-2 hash: md5, sha1 or sha256"})
     rate_limit_per_second: float | None = field(
         default=None, metadata={"help": "per client IP token-bucket rate; beyond it answer 429"}
     )

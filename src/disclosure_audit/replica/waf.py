@@ -22,7 +22,7 @@ CHALLENGE_STATUS = 521
 CLEARANCE_MAX_AGE = "3600"
 JSLUID_MAX_AGE = 31536000
 ALPHABET = string.ascii_letters + string.digits
-HASHES = ("sha1", "sha256")
+HASHES = ("md5", "sha1", "sha256")
 
 
 def _sha256_constants() -> tuple[list[int], list[int]]:
@@ -42,12 +42,20 @@ def _sha256_constants() -> tuple[list[int], list[int]]:
     return iv, rounds
 
 
+def _md5_constants() -> list[int]:
+    """MD5's 64 additive constants, floor(|sin(i)| * 2**32) for i = 1..64 (RFC 1321, section 3.4)."""
+    # A double carries about 21 bits below the binary point here, far more than any of the 64 values
+    # needs to floor correctly; the tests hold the result against hashlib.
+    return [int(abs(math.sin(i)) * 2**32) & 0xFFFFFFFF for i in range(1, 65)]
+
+
 def _hash_js() -> str:
     iv, rounds = _sha256_constants()
     consts = ",".join(f"0x{k:08x}" for k in rounds)
     init = ",".join(f"0x{h:08x}" for h in iv)
+    md5_consts = ",".join(f"0x{k:08x}" for k in _md5_constants())
     # Compact ES5 so it runs in any engine a crawler might embed; strings are UTF-8 encoded first,
-    # big-endian 32-bit words, standard Merkle-Damgard padding.
+    # standard Merkle-Damgard padding, big-endian 32-bit words for the SHAs.
     return (
         "function _u8(s){s=unescape(encodeURIComponent(s));var b=[],i;"
         "for(i=0;i<s.length;i++)b.push(s.charCodeAt(i));return b}"
@@ -80,19 +88,41 @@ def _hash_js() -> str:
         "q=g;g=f;f=e;e=d+t1|0;d=c;c=b;b=a;a=t1+t2|0}"
         "h[0]=h[0]+a|0;h[1]=h[1]+b|0;h[2]=h[2]+c|0;h[3]=h[3]+d|0;"
         "h[4]=h[4]+e|0;h[5]=h[5]+f|0;h[6]=h[6]+g|0;h[7]=h[7]+q|0}return _hex(h)}"
+        # MD5 is the little-endian one: its words, its bit length and its digest bytes are all read
+        # least significant byte first, so it gets its own padding and hex output.
+        "function _padle(b){var l=b.length,w=[],i;b=b.slice();b.push(128);"
+        "while(b.length%64!==56)b.push(0);var hi=Math.floor(l/536870912),lo=(l*8)>>>0;"
+        "b.push(lo&255,lo>>>8&255,lo>>>16&255,lo>>>24&255,hi&255,hi>>>8&255,hi>>>16&255,hi>>>24&255);"
+        "for(i=0;i<b.length;i+=4)w.push(b[i]|b[i+1]<<8|b[i+2]<<16|b[i+3]<<24);return w}"
+        f"var _M=[{md5_consts}],_S=[7,12,17,22,5,9,14,20,4,11,16,23,6,10,15,21];"
+        "function md5(s){var w=_padle(_u8(s)),h=[0x67452301,0xefcdab89,0x98badcfe,0x10325476],"
+        "o='',i,j,a,b,c,d,f,g,t,r;"
+        "for(i=0;i<w.length;i+=16){a=h[0];b=h[1];c=h[2];d=h[3];"
+        "for(j=0;j<64;j++){if(j<16){f=b&c|~b&d;g=j}else if(j<32){f=d&b|~d&c;g=(5*j+1)%16}"
+        "else if(j<48){f=b^c^d;g=(3*j+5)%16}else{f=c^(b|~d);g=7*j%16}"
+        "t=a+f+_M[j]+w[i+g]|0;r=_S[j>>4<<2|j&3];a=d;d=c;c=b;b=b+(t<<r|t>>>32-r)|0}"
+        "h[0]=h[0]+a|0;h[1]=h[1]+b|0;h[2]=h[2]+c|0;h[3]=h[3]+d|0}"
+        "for(i=0;i<4;i++)for(j=0;j<32;j+=8)o+=('0'+(h[i]>>>j&255).toString(16)).slice(-2);return o}"
     )
 
 
-# The hash helpers of the stage-2 page: `sha1(str)` and `sha256(str)` returning lowercase hex.
+# The hash helpers of the stage-2 page: `md5(str)`, `sha1(str)` and `sha256(str)` returning lowercase hex.
 HASH_JS: str = _hash_js()
 
 # Stage 2's solver, the shape of the real page: try every two-character infix until the digest matches.
 GO_JS: str = (
-    "function go(c){var f={sha1:sha1,sha256:sha256}[c.ha],ch=c.chars,n=ch.length,i,j,v;"
+    "function go(c){var f={md5:md5,sha1:sha1,sha256:sha256}[c.ha],ch=c.chars,n=ch.length,i,j,v;"
     "for(i=0;i<n;i++)for(j=0;j<n;j++){v=c.bts[0]+ch.charAt(i)+ch.charAt(j)+c.bts[1];"
     "if(f(v)===c.ct){document.cookie=c.tn+'='+v+';max-age='+c.vt+';path=/';"
     "location.href=location.pathname+location.search;return}}}"
 )
+
+
+def hexdigest(hash_name: str, text: str) -> str:
+    """The lowercase hex digest of `text` (UTF-8) under one of HASHES, as the page's JS helpers compute it."""
+    # The digest only paces a challenge, it protects nothing, so md5 must work even where a FIPS build
+    # of OpenSSL refuses it for security use.
+    return hashlib.new(hash_name, text.encode(), usedforsecurity=False).hexdigest()
 
 
 def solve_stage2(cfg: Mapping[str, object]) -> str:
@@ -101,9 +131,11 @@ def solve_stage2(cfg: Mapping[str, object]) -> str:
     chars = str(cfg["chars"])
     target = str(cfg["ct"])
     algorithm = str(cfg["ha"])
+    if algorithm not in HASHES:
+        raise ValueError(f"cfg['ha'] must be one of {HASHES}, got {algorithm!r}")
     for c1, c2 in itertools.product(chars, repeat=2):
         candidate = f"{prefix}{c1}{c2}{suffix}"
-        if hashlib.new(algorithm, candidate.encode()).hexdigest() == target:
+        if hexdigest(algorithm, candidate) == target:
             return candidate
     raise ValueError("no two-character infix from cfg['chars'] matches cfg['ct']")
 
@@ -283,7 +315,7 @@ class JslChallenge:
         cfg: dict[str, object] = {
             "bts": [prefix, suffix],
             "chars": "".join(chars),
-            "ct": hashlib.new(self.hash_name, answer.encode()).hexdigest(),
+            "ct": hexdigest(self.hash_name, answer),
             "ha": self.hash_name,
             "tn": CLEARANCE_COOKIE,
             "vt": CLEARANCE_MAX_AGE,
