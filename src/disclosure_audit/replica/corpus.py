@@ -284,6 +284,9 @@ class Spec:
     changes: dict[int, dict] = field(default_factory=dict)  # day -> Spec field overrides from that day
     intent_from: dict[int, frozenset[str]] = field(default_factory=dict)  # day -> intent from that day
     scenario: str = ""
+    # content ids of which the body repeals only a part (《X》第五条废止): those stay in force, so the
+    # truth never counts them as repealed
+    partial_repeals: tuple[int, ...] = ()
 
     def on_day(self, day: int) -> Spec:
         """This specification as it stands on `day` (changes applied in day order)."""
@@ -388,6 +391,7 @@ class Corpus:
                 self._extra_by_col.setdefault(rc.cat_id, []).append((self._report_publish(o, y), cid))
         for lst in self._extra_by_col.values():
             lst.sort()
+        # whole repeals only: a document repealed in part (Spec.partial_repeals) rightly stays 有效
         self._repealed_by: dict[int, list[int]] = {}
         for s in self._day_specs.values():
             for target in s.repeals:

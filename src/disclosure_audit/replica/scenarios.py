@@ -972,6 +972,76 @@ def build_specs(seed: int) -> list[Spec]:
         scenario="markup and & in a title (must be escaped wherever shown)",
     )
 
+    # ---- list-style and partial repeals
+    # A numbered list after 决定废止下列文件： names each document on a line of its own, one by 文号 (its
+    # title quoted with 〈〉 inside 《》), one by title alone; both stay 有效, so both are defects.
+    listed = doc(
+        9100851,
+        E,
+        "规范性文件",
+        "合肥市地震局关于印发《合肥市地震台站观测数据共享管理办法》的通知",
+        at(date(2016, 5, 10), 10, 0),
+        number=5,
+        intent=frozenset({"validity.repealed_still_valid"}),
+        scenario="item 1 (by 文号) of the numbered list of documents 9100855 repeals, still marked 有效",
+    )
+    interpretation(listed, 9100852)
+    doc(
+        9100853,
+        E,
+        "政策文件",
+        "合肥市地震局关于加强地震宏观异常信息报送工作的通知",
+        at(date(2017, 6, 20), 10, 0),
+        number=12,
+        intent=frozenset({"validity.repealed_still_valid"}),
+        scenario="item 2 (by title alone) of the numbered list of documents 9100855 repeals, still marked 有效",
+    )
+    repealing = doc(
+        9100855,
+        E,
+        "规范性文件",
+        "合肥市地震局关于废止部分规范性文件和政策文件的决定",
+        at(date(2023, 11, 20), 10, 0),
+        number=3,
+        repeals=(9100851, 9100853),
+        body=[
+            "为维护法制统一，根据规范性文件清理工作安排，市地震局对本局制发的规范性文件和政策文件进行了全面清理。",
+            "经研究，决定废止下列文件：",
+            "1.《合肥市地震局关于印发〈合肥市地震台站观测数据共享管理办法〉的通知》（合震〔2016〕5号）",
+            "2.《合肥市地震局关于加强地震宏观异常信息报送工作的通知》",
+            "本决定自印发之日起施行。",
+        ],
+        scenario="repeals 9100851 and 9100853 in a numbered list after 决定废止下列文件：",
+    )
+    interpretation(repealing, 9100856)
+    # Only 第五条 of 9100857 is repealed: the rest stays in force, so 有效 is right (passing edge).
+    part_of = doc(
+        9100857,
+        F,
+        "规范性文件",
+        "合肥市财政局关于印发《合肥市市级财政专项资金管理办法》的通知",
+        at(date(2019, 5, 20), 10, 0),
+        number=6,
+        scenario="passing edge: only 第五条 repealed (by 9100859), rightly still marked 有效",
+    )
+    interpretation(part_of, 9100858)
+    repealing = doc(
+        9100859,
+        F,
+        "规范性文件",
+        "合肥市财政局关于印发《合肥市市级财政专项资金绩效管理办法》的通知",
+        at(date(2024, 3, 18), 10, 0),
+        number=9,
+        partial_repeals=(9100857,),
+        body=[
+            "第一条 为加强市级财政专项资金绩效管理，提高资金使用效益，结合本市实际，制定本办法。",
+            "第二十二条 本办法自2024年4月1日起施行。《合肥市市级财政专项资金管理办法》（合财〔2019〕6号）第五条同时废止，"
+            "该办法其他条款继续执行。",
+        ],
+        scenario="repeals only 第五条 of 9100857 (a partial repeal, not a whole one)",
+    )
+    interpretation(repealing, 9100860)
+
     specs.sort(key=lambda s: s.cid)
     seen: set[int] = set()
     for s in specs:

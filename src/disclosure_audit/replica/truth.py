@@ -168,6 +168,7 @@ def item_defects(corpus: Corpus, item: Item, duplicate_index_numbers: set[str]) 
     if (written and written > corpus.as_of) or (published and published > corpus.as_of):
         broken.add("timing.future_date")
 
+    # repealed_by holds whole repeals only: a part repealed (第五条废止) leaves the document in force
     repealed = any(corpus.exists(r) for r in corpus.repealed_by(item.content_id))
     if kind in rules.POLICY_KINDS and t["validity"] in rules.VALID_STATES and repealed:
         broken.add("validity.repealed_still_valid")
