@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import re
-import time
-from urllib.parse import urlsplit
-
-from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException, MiniRacer
 
 from disclosure_audit.http.errors import ChallengeError
+from disclosure_audit.sandbox import (
+    MAX_TIMERS,
+    SandboxError,
+    extract_scripts,
+    first_line,
+    location_of,
+    run_scripts,
+)
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["ChallengeError", "extract_scripts", "solve_challenge"]
 
 DEFAULT_USER_AGENT = "Mozilla/5.0 (compatible; disclosure-audit)"
-_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
-_SRC_ATTR = re.compile(r"\bsrc\s*=", re.I)
-_TYPE_ATTR = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
-_JS_TYPES = {"", "text/javascript", "application/javascript", "application/x-javascript", "module"}
-# Timer callbacks run after the page's scripts; a script that keeps re-arming itself stops here.
-_MAX_TIMERS = 1000
 
 # The browser the page believes it runs in, and nothing else. Everything it records lives in a closure
 # reachable only through a non-writable global, so the page can neither read it nor replace it.
@@ -91,36 +86,6 @@ _SHIM = r"""
 """
 
 
-def extract_scripts(html: str) -> list[str]:
-    """The inline JavaScript of a page, in document order; external (src=) and non-JS scripts are skipped."""
-    scripts = []
-    for attrs, body in _SCRIPT.findall(html):
-        if _SRC_ATTR.search(attrs):
-            continue  # an external script would need a network fetch, which the sandbox does not have
-        kind = _TYPE_ATTR.search(attrs)
-        if kind and kind.group(1).lower() not in _JS_TYPES:
-            continue
-        if body.strip():
-            scripts.append(body)
-    return scripts
-
-
-def _location(url: str) -> dict[str, str]:
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return {
-        "href": url,
-        "protocol": f"{parts.scheme}:",
-        "host": host,
-        "hostname": parts.hostname or "",
-        "port": str(parts.port or ""),
-        "pathname": parts.path or "/",
-        "search": f"?{parts.query}" if parts.query else "",
-        "hash": f"#{parts.fragment}" if parts.fragment else "",
-        "origin": f"{parts.scheme}://{host}",
-    }
-
-
 def parse_cookie_assignments(assignments: list[str]) -> dict[str, str]:
     """`document.cookie = "name=value; max-age=..; path=/"` strings to {name: value}; attributes ignored."""
     cookies: dict[str, str] = {}
@@ -151,43 +116,15 @@ def solve_challenge(
     scripts = extract_scripts(html)
     if not scripts:
         raise ChallengeError(url, "the page has no inline <script> to run")
-    deadline = time.monotonic() + timeout_ms / 1000
-    config = dict(_location(url), userAgent=user_agent, maxTimers=_MAX_TIMERS)
-    script_errors: list[str] = []
-
-    def remaining() -> float:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise JSTimeoutException
-        return left
-
-    ctx = MiniRacer()
+    config = dict(location_of(url), userAgent=user_agent, maxTimers=MAX_TIMERS)
     try:
-        ctx.set_hard_memory_limit(max_memory_mb * 1024 * 1024)
-        ctx.eval(_SHIM % json.dumps(config), timeout_sec=remaining())
-        for script in scripts:
-            try:
-                ctx.eval(script, timeout_sec=remaining())
-            except (JSTimeoutException, JSOOMException):
-                raise
-            except JSEvalException as exc:
-                # A browser goes on with the next script after an error, and keeps cookies already set.
-                script_errors.append(_first_line(str(exc)))
-        left_over = ctx.eval("__da_drain()", timeout_sec=remaining())
-        outcome = _outcome(ctx.eval("__da_result()", timeout_sec=remaining()))
-    except JSTimeoutException as exc:
-        # The cancelled eval still reports back to mini-racer's event loop; a cheap eval waits for
-        # that report, so closing the context does not leave it to land on a closed loop.
-        with contextlib.suppress(Exception):
-            ctx.eval("0", timeout_sec=1)
-        raise ChallengeError(url, f"its script did not finish within {timeout_ms} ms") from exc
-    except JSOOMException as exc:
-        raise ChallengeError(url, f"its script used more than {max_memory_mb} MB of memory") from exc
-    except JSEvalException as exc:
-        raise ChallengeError(url, f"the sandbox failed: {_first_line(str(exc))}") from exc
-    finally:
-        ctx.close()
-    script_errors.extend(_first_line(e) for e in outcome["errors"])
+        raw, script_errors, left_over = run_scripts(
+            scripts, _SHIM, config, timeout_ms=timeout_ms, max_memory_mb=max_memory_mb
+        )
+        outcome = _outcome(raw)
+    except SandboxError as exc:
+        raise ChallengeError(url, exc.reason) from exc
+    script_errors.extend(first_line(e) for e in outcome["errors"])
     cookies = parse_cookie_assignments(outcome["cookies"])
     if not cookies:
         detail = f"; script error: {script_errors[0]}" if script_errors else ""
@@ -199,17 +136,9 @@ def solve_challenge(
     return cookies
 
 
-def _outcome(raw: object) -> dict[str, list[str]]:
+def _outcome(raw: dict) -> dict[str, list[str]]:
     """The shim's report, checked: a page that tampered with built-ins must not crash the caller."""
     try:
-        outcome = json.loads(str(raw))
-        return {key: [str(v) for v in outcome[key]] for key in ("cookies", "hrefs", "errors")}
-    except (ValueError, TypeError, KeyError) as exc:
-        raise JSEvalException(f"the shim's report was unreadable: {exc}") from exc
-
-
-def _first_line(message: str) -> str:
-    # V8's messages start with "<anonymous>:1: TypeError: ..." then repeat the source line; keep the gist.
-    lines = [line for line in message.splitlines() if line.strip()]
-    errors = [line for line in lines if re.match(r"^\w*Error\b", line.strip())]
-    return (errors[0] if errors else lines[0] if lines else "unknown error").strip()[:300]
+        return {key: [str(v) for v in raw[key]] for key in ("cookies", "hrefs", "errors")}
+    except (TypeError, KeyError) as exc:
+        raise SandboxError(f"the sandbox's report was unreadable: {exc}", "failed") from exc
