@@ -1,8 +1,10 @@
 """Nightly crawl and check of the disclosure platform (每晚采集并检查政府信息公开平台).
 
 Thin wiring only: the work lives in `disclosure_audit.pipeline`. Settings come from Airflow
-Variables or the environment (DISCLOSURE_SITE, DISCLOSURE_ORGS, DISCLOSURE_RATE,
-DISCLOSURE_DATABASE_URL, DISCLOSURE_DATA_DIR). Each organisation is one mapped task; the pool
+Variables or the environment (DISCLOSURE_SITE, DISCLOSURE_ORGS, DISCLOSURE_RATE, DISCLOSURE_PROFILE,
+DISCLOSURE_SITE_CONFIG, DISCLOSURE_DATABASE_URL, DISCLOSURE_DATA_DIR). A crawl that could not read
+everything (a `degraded` run) fails its task visibly, without retrying; `check` still runs on what was
+read, and reports the unread columns as not evaluable. Each organisation is one mapped task; the pool
 `disclosure_site` keeps the crawls of one site from running at once, so the per-host rate limit
 holds. Create it once per Airflow installation:
 
@@ -24,6 +26,8 @@ SETTING_NAMES = (
     "DISCLOSURE_ORGS",
     "DISCLOSURE_RATE",
     "DISCLOSURE_FULL",
+    "DISCLOSURE_PROFILE",
+    "DISCLOSURE_SITE_CONFIG",
     "DISCLOSURE_DATABASE_URL",
     "DISCLOSURE_DATA_DIR",
 )
@@ -56,22 +60,31 @@ def disclosure_nightly():
     def organisations() -> list[str]:
         from disclosure_audit.pipeline import Settings, database_url
 
-        settings = Settings.from_mapping(_settings_env())
+        settings = Settings.from_mapping(_settings_env()).resolved()
         database_url(settings)  # migrate once, before the mapped crawls
-        return list(settings.orgs)
+        return list(settings.orgs or ())
 
     @task(pool="disclosure_site", max_active_tis_per_dag=1)
     def crawl(org: str) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
         from disclosure_audit.pipeline import Settings, run_crawl
 
-        return run_crawl(Settings.from_mapping(_settings_env()), org=org)
+        result = run_crawl(Settings.from_mapping(_settings_env()), org=org)
+        print(result["text"])
+        if result["status"] != "succeeded":
+            # Could-not-read is a failure someone must see; a retry would read the same answers.
+            raise AirflowFailException(f"crawl run {result['run_id']} is {result['status']}: see its summary above")
+        return {k: v for k, v in result.items() if k != "text"}
 
     @task(trigger_rule="all_done")
     def check() -> dict:
         """Every rule over what the crawls stored; findings and Data Docs. Runs even if one crawl failed."""
         from disclosure_audit.pipeline import Settings, run_check
 
-        return run_check(Settings.from_mapping(_settings_env()))
+        result = run_check(Settings.from_mapping(_settings_env()))
+        print(result.pop("text"))
+        return result
 
     crawl.expand(org=organisations()) >> check()
 

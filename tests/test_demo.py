@@ -45,7 +45,7 @@ def test_demo_migrates_crawls_all_300_items_and_prints_a_capture_that_shows(empt
     done = subprocess.run([*DEMO, "--port", "0"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
-    assert "采集完成 crawl run" in out and ": succeeded" in out
+    assert "采集完成 crawl run" in out and "成功 succeeded" in out
     assert "新增 new 300," in out, out
     assert mask_url(empty_database_url) in out and str(tmp_path / "data") in out
     assert "items --org 合肥市地震局 | head" in out
@@ -89,7 +89,7 @@ def test_demo_serve_keeps_the_replica_up_until_interrupted(empty_database_url, t
                 break
         out = "".join(lines)
         assert "press Ctrl-C to stop" in out, out
-        assert "新增 new 88," in out  # the earthquake bureau's items only
+        assert "新增 new 91," in out  # the earthquake bureau's items only
         base = re.search(r"keeps serving: (http://127\.0\.0\.1:\d+)/public/", out)
         assert base, out
         with urllib.request.urlopen(f"{base.group(1)}/public/6771/{SEED_CID}.html", timeout=10) as answer:

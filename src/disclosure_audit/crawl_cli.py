@@ -7,7 +7,6 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from disclosure_audit.errors import DisclosureAuditError
 from disclosure_audit.fields import ITEM_RECORD_KEYS
@@ -16,20 +15,37 @@ ITEM_KEYS = (*ITEM_RECORD_KEYS, "raw")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    crawl = subparsers.add_parser("crawl", help="crawl organisations of a disclosure platform into Postgres (采集)")
-    crawl.add_argument("--site", required=True, help="base URL of the platform, e.g. https://www.hefei.gov.cn")
+    crawl = subparsers.add_parser(
+        "crawl",
+        help="crawl organisations of a disclosure platform into Postgres (采集)",
+        description=(
+            "采集：按站点配置读取平台的单位、栏目、列表和详情页，存档每个页面，写入数据库。无法读取的内容记为错误，"
+            "本次采集为“降级”（退出码 3）。 / Crawl a platform through its site profile; anything that cannot be read "
+            "is an error, and the run is degraded (exit status 3)."
+        ),
+    )
+    crawl.add_argument("--site", help="base URL of the platform, e.g. https://www.hefei.gov.cn (or in the site file)")
     crawl.add_argument(
         "--org",
         action="append",
-        required=True,
         dest="orgs",
         metavar="NAME",
-        help="organisation name as the /public/ index shows it (repeatable)",
+        help="organisation name as the /public/ index shows it (repeatable; or orgs in the site file)",
+    )
+    crawl.add_argument(
+        "--profile", default=None, help="the site profile (default: the site file's, else lonsun); see `sites list`"
+    )
+    crawl.add_argument(
+        "--site-config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a TOML or YAML site file: profile, site, orgs and settings (path prefix, page size, labels ...)",
     )
     crawl.add_argument(
         "--full", action="store_true", help="page every list and re-verify every item (finds silent edits and removals)"
     )
-    crawl.add_argument("--rate", type=float, default=1.0, metavar="RPS", help="requests per second per host")
+    crawl.add_argument("--rate", type=float, default=None, metavar="RPS", help="requests per second per host (1)")
     crawl.add_argument("--in-flight", type=int, default=2, help="requests in flight per host (default 2)")
     crawl.add_argument("--retries", type=int, default=5, help="retry attempts per request (default 5)")
     crawl.add_argument("--data-dir", type=Path, default=None, help="where WARC captures go (DISCLOSURE_DATA_DIR)")
@@ -48,62 +64,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("--headers", action="store_true", help="print the HTTP status line and headers first")
     show.set_defaults(func=cmd_capture_show)
 
-
-def _database_url() -> str:
-    from disclosure_audit.store import migrate, server
-
-    _, url = server.project_database()
-    migrate.apply_migrations(url)
-    return url
+    sites = subparsers.add_parser("sites", help="the site profiles (站点配置) the crawler knows")
+    sub = sites.add_subparsers(dest="sites_command", required=True, metavar="COMMAND")
+    listing = sub.add_parser("list", help="list the profiles")
+    listing.set_defaults(func=cmd_sites_list)
+    check = sub.add_parser("check", help="read a site file and print the settings it gives")
+    check.add_argument("file", type=Path)
+    check.set_defaults(func=cmd_sites_check)
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from disclosure_audit.crawl import CrawlConfig, crawl
-    from disclosure_audit.http.capture import data_dir
-    from disclosure_audit.store.server import project_root
+    from disclosure_audit.crawl import crawl
+    from disclosure_audit.pipeline import Settings, crawl_config
+    from disclosure_audit.store.migrate import ready_database
+    from disclosure_audit.summary import format_crawl_summary
 
-    config = CrawlConfig(
-        site=args.site,
-        orgs=args.orgs,
-        database_url=_database_url(),
-        data_dir=args.data_dir or data_dir(project_root()),
-        full=args.full,
+    settings = Settings(
+        site=args.site.rstrip("/") if args.site else None,
+        orgs=tuple(args.orgs) if args.orgs else None,
         requests_per_second=args.rate,
+        full=args.full,
+        data_dir=args.data_dir,
+        profile=args.profile,
+        site_config=args.site_config,
+    )
+    if not args.site_config and (not args.site or not args.orgs):
+        raise DisclosureAuditError(
+            "crawl needs the site and the organisations: --site URL --org NAME, or a --site-config FILE that names them"
+        )
+    config = crawl_config(
+        settings,
+        database_url=ready_database(),
         max_in_flight_per_host=args.in_flight,
         retry_attempts=args.retries,
         show_progress=not args.quiet,
     )
     summary = crawl(config)
-    print(format_summary(summary))
+    print(format_crawl_summary(summary))
     return 0 if summary.status == "succeeded" else 3
-
-
-def format_summary(summary) -> str:
-    """The end-of-crawl summary: Chinese first, English beside it."""
-    c = summary.counters
-    http = c.get("http", {})
-    lines = [
-        f"采集完成 crawl run {summary.run_id}: {summary.status}",
-        f"  站点日期 server date: {_beijing(summary.server_date)}",
-        f"  列表页 list pages: {c.get('list_pages', 0)}, 列表条目 entries: {c.get('list_entries', 0)} "
-        f"(新 new {c.get('list_new', 0)}, 变化 changed {c.get('list_changed', 0)}, 未变 same {c.get('list_same', 0)})",
-        f"  详情页 details fetched: {c.get('details_fetched', 0)}, 未修改 304: {c.get('items_not_modified', 0)}, "
-        f"错误 errors: {c.get('detail_errors', 0)}, 无法解析 parse errors: {c.get('parse_errors', 0)}",
-        f"  信息 items: 新增 new {c.get('items_new', 0)}, 元数据变更 metadata {c.get('items_metadata', 0)}, "
-        f"正文变更 content {c.get('items_content', 0)}, 撤下 removed {c.get('items_removed', 0)}",
-        f"  请求 requests: {http.get('requests', 0)}, 重试 retries: {http.get('retries', 0)}, "
-        f"验证 challenge solves: {http.get('challenge_solves', 0)}, 存档 captures: {c.get('captures', 0)}",
-    ]
-    if summary.status == "partial":
-        lines.append("  部分详情页未取到，下次采集会继续 / some detail pages failed and stay pending for the next run")
-    return "\n".join(lines)
-
-
-def _beijing(moment) -> str:
-    """A timestamp as users read it: Beijing time."""
-    if moment is None:
-        return "—"
-    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S 北京时间")
 
 
 def _jsonable(value):
@@ -136,7 +134,9 @@ def iter_items(url: str, orgs: list[str] | None = None):
 
 
 def cmd_items(args: argparse.Namespace) -> int:
-    url = _database_url()
+    from disclosure_audit.store.migrate import ready_database
+
+    url = ready_database()
     out = sys.stdout
     for item in iter_items(url, args.orgs):
         out.write(json.dumps(item, ensure_ascii=False) + "\n")
@@ -146,10 +146,11 @@ def cmd_items(args: argparse.Namespace) -> int:
 def cmd_capture_show(args: argparse.Namespace) -> int:
     import psycopg2
 
-    from disclosure_audit.http.capture import data_dir, read_capture
-    from disclosure_audit.store.server import project_root
+    from disclosure_audit.http.capture import read_capture
+    from disclosure_audit.locations import data_dir
+    from disclosure_audit.store.migrate import ready_database
 
-    url = _database_url()
+    url = ready_database()
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT warc_file, warc_offset, sha256, url FROM core.captures WHERE capture_id = %s", (args.capture_id,)
@@ -158,7 +159,7 @@ def cmd_capture_show(args: argparse.Namespace) -> int:
     if row is None:
         raise DisclosureAuditError(f"no capture {args.capture_id} in core.captures")
     warc_file, offset, sha, page_url = row
-    archived = read_capture(data_dir(project_root()), warc_file, offset)
+    archived = read_capture(data_dir(), warc_file, offset)
     if archived.sha256 != sha:
         raise DisclosureAuditError(
             f"capture {args.capture_id} ({page_url}) does not match its record: sha256 {archived.sha256} in "
@@ -171,4 +172,29 @@ def cmd_capture_show(args: argparse.Namespace) -> int:
         print()
     sys.stdout.flush()
     sys.stdout.buffer.write(archived.body)
+    return 0
+
+
+def cmd_sites_list(args: argparse.Namespace) -> int:
+    from disclosure_audit.sites import profiles
+
+    for name, cls in sorted(profiles().items()):
+        print(f"{name}\t{cls.description}")
+    return 0
+
+
+def cmd_sites_check(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from disclosure_audit.sites import load_site_file, make_profile
+
+    site_file = load_site_file(args.file)
+    site = site_file.site or "http://example.invalid"
+    profile = make_profile(site_file.profile or "lonsun", site, site_file.settings)
+    orgs = ", ".join(site_file.orgs) or "—"
+    print(f"站点文件 site file {args.file}: 可用 usable")
+    print(f"  配置 profile: {profile.name}; 站点 site: {site_file.site or '—'}; 单位 orgs: {orgs}")
+    print(f"  机构索引 index: {profile.index_url()}")
+    for key, value in dataclasses.asdict(site_file.settings).items():
+        print(f"  {key} = {value!r}")
     return 0

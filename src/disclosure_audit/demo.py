@@ -81,45 +81,45 @@ class DemoRun:
 Step = tuple[str, Callable[[DemoRun], None]]
 
 
-def step_database(run: DemoRun) -> None:
-    """Find or start PostgreSQL, create the project database if needed, apply the migrations."""
-    from disclosure_audit.http.capture import data_dir
-    from disclosure_audit.pipeline import Settings, database_url
-    from disclosure_audit.store.server import mask_url, project_root
+def _settings(run: DemoRun):
+    from disclosure_audit.pipeline import Settings
 
     # database_url=None: the project database, found like `db migrate` finds it (DISCLOSURE_DATABASE_URL
     # included) and created when missing.
-    run.database_url = database_url(Settings(site=run.site, orgs=tuple(run.orgs), requests_per_second=DEMO_RATE))
-    run.data_dir = data_dir(project_root())
+    return Settings(site=run.site, orgs=tuple(run.orgs), requests_per_second=DEMO_RATE)
+
+
+def step_database(run: DemoRun) -> None:
+    """Find or start PostgreSQL, create the project database if needed, apply the migrations."""
+    from disclosure_audit.pipeline import data_dir, database_url
+    from disclosure_audit.store.server import mask_url
+
+    settings = _settings(run)
+    run.database_url = database_url(settings)
+    run.data_dir = data_dir(settings)
     run.say(f"  数据库已就绪并已迁移 database ready and migrated: {mask_url(run.database_url)}")
 
 
 def step_crawl(run: DemoRun) -> None:
     """Crawl the organisations from the replica and print the summary."""
-    from disclosure_audit.crawl import CrawlConfig, crawl
-    from disclosure_audit.crawl_cli import format_summary
+    from disclosure_audit.crawl import crawl
+    from disclosure_audit.pipeline import crawl_config
+    from disclosure_audit.summary import format_crawl_summary
 
-    assert run.data_dir is not None, "the database step sets the data directory"
     run.say(f"  {len(run.orgs)} 个单位 organisation(s), {DEMO_RATE:g} 次/秒 requests per second: {', '.join(run.orgs)}")
     run.summary = crawl(
-        CrawlConfig(
-            site=run.site,
-            orgs=run.orgs,
-            database_url=run.database_url,
-            data_dir=run.data_dir,
-            requests_per_second=DEMO_RATE,
-            max_in_flight_per_host=4,
-        )
+        crawl_config(_settings(run), database_url=run.database_url, max_in_flight_per_host=4, show_progress=True)
     )
-    run.say(format_summary(run.summary))
+    run.say(format_crawl_summary(run.summary))
     if run.summary.status != "succeeded":
-        run.exit_code = 3  # as `disclosure-audit crawl` exits on a partial crawl
+        run.exit_code = 3  # as `disclosure-audit crawl` exits on a degraded crawl
 
 
 def step_checks(run: DemoRun) -> None:
     """Resolve links, load the working-day calendar, run every rule, print the per-rule summary."""
-    from disclosure_audit.checks.cli import format_check_summary, prepare_facts
+    from disclosure_audit.checks.prepare import prepare_facts
     from disclosure_audit.checks.run import run_checks
+    from disclosure_audit.summary import format_check_summary
 
     assert run.data_dir is not None, "the database step sets the data directory"
     prepare_facts(run.database_url, DEMO_RATE)

@@ -1,97 +1,136 @@
-"""The nightly job as plain functions: settings, migrate, crawl, check — what the Airflow DAG calls."""
+"""The nightly job as plain functions: settings, migrate, crawl, check — what the CLI, the demo and the
+Airflow DAG call, so each is written once."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_SITE = "http://127.0.0.1:8321"  # the local replica `make demo` serves
 DEFAULT_ORGS = ("合肥市地震局",)
+DEFAULT_RATE = 1.0  # requests per second per host: what the real platform tolerates
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What the nightly job crawls. Read from the environment (DISCLOSURE_*) or Airflow Variables."""
+    """What the nightly job crawls. Read from the environment (DISCLOSURE_*), Airflow Variables, the
+    command line or a site file; a value left None is taken from the site file, then the default."""
 
-    site: str = DEFAULT_SITE
-    orgs: tuple[str, ...] = DEFAULT_ORGS
-    requests_per_second: float = 1.0
+    site: str | None = None
+    orgs: tuple[str, ...] | None = None
+    requests_per_second: float | None = None
     full: bool = False
     database_url: str | None = None
     data_dir: Path | None = None
+    profile: str | None = None
+    site_config: Path | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> Settings:
-        orgs = tuple(o.strip() for o in env.get("DISCLOSURE_ORGS", ",".join(DEFAULT_ORGS)).split(",") if o.strip())
+        orgs = tuple(o.strip() for o in env.get("DISCLOSURE_ORGS", "").split(",") if o.strip()) or None
         data_dir = env.get("DISCLOSURE_DATA_DIR")
+        config = env.get("DISCLOSURE_SITE_CONFIG")
+        rate = env.get("DISCLOSURE_RATE")
         return cls(
-            site=env.get("DISCLOSURE_SITE", DEFAULT_SITE).rstrip("/"),
+            site=env.get("DISCLOSURE_SITE", "").rstrip("/") or None,
             orgs=orgs,
-            requests_per_second=float(env.get("DISCLOSURE_RATE", "1.0")),
+            requests_per_second=float(rate) if rate else None,
             full=env.get("DISCLOSURE_FULL", "").lower() in ("1", "true", "yes"),
-            database_url=env.get("DISCLOSURE_DATABASE_URL"),
+            database_url=env.get("DISCLOSURE_DATABASE_URL") or None,
             data_dir=Path(data_dir) if data_dir else None,
+            profile=env.get("DISCLOSURE_PROFILE") or None,
+            site_config=Path(config) if config else None,
         )
 
     @classmethod
     def from_env(cls) -> Settings:
         return cls.from_mapping(os.environ)
 
+    def resolved(self) -> Settings:
+        """These settings with every gap filled: from the site file, then the defaults."""
+        from disclosure_audit.sites import DEFAULT_PROFILE, load_site_file
+
+        site_file = load_site_file(self.site_config) if self.site_config else None
+        return replace(
+            self,
+            site=(self.site or (site_file.site if site_file else None) or DEFAULT_SITE).rstrip("/"),
+            orgs=self.orgs or (site_file.orgs if site_file and site_file.orgs else None) or DEFAULT_ORGS,
+            profile=self.profile or (site_file.profile if site_file else None) or DEFAULT_PROFILE,
+            requests_per_second=self.requests_per_second
+            or (site_file.settings.rate if site_file else None)
+            or DEFAULT_RATE,
+        )
+
 
 def database_url(settings: Settings) -> str:
     """The database the job writes to, migrated to the latest schema."""
-    from disclosure_audit.store import migrate, server
+    from disclosure_audit.store.migrate import ready_database
 
-    if settings.database_url:
-        url = settings.database_url
-    else:
-        _, url = server.project_database()
-    migrate.apply_migrations(url)
-    return url
+    return ready_database(settings.database_url)
+
+
+def data_dir(settings: Settings) -> Path:
+    from disclosure_audit.locations import data_dir as default
+
+    return settings.data_dir or default()
+
+
+def crawl_config(settings: Settings, orgs: list[str] | None = None, **overrides):
+    """The crawl's configuration from the settings (site file included): the one place it is built."""
+    from disclosure_audit.crawl import CrawlConfig
+    from disclosure_audit.sites import SiteSettings, load_site_file
+
+    s = settings.resolved()
+    site_settings = load_site_file(s.site_config).settings if s.site_config else SiteSettings()
+    values = dict(
+        site=s.site,
+        orgs=orgs or list(s.orgs or ()),
+        database_url=overrides.pop("database_url", None) or database_url(s),
+        data_dir=data_dir(s),
+        full=s.full,
+        requests_per_second=s.requests_per_second,
+        profile=s.profile,
+        settings=site_settings,
+        show_progress=False,
+    )
+    values.update(overrides)
+    return CrawlConfig(**values)  # type: ignore[arg-type]
 
 
 def run_crawl(settings: Settings, org: str | None = None, show_progress: bool = False) -> dict:
-    """Crawl one organisation (or all the settings name); returns the run summary as plain data."""
-    from disclosure_audit.crawl import CrawlConfig, crawl
-    from disclosure_audit.http.capture import data_dir
-    from disclosure_audit.store.server import project_root
+    """Crawl one organisation (or all the settings name); returns the run summary as plain data.
+    A degraded run returns normally: its `status` and `errors` say what could not be read."""
+    from disclosure_audit.crawl import crawl
+    from disclosure_audit.summary import format_crawl_summary
 
-    summary = crawl(
-        CrawlConfig(
-            site=settings.site,
-            orgs=[org] if org else list(settings.orgs),
-            database_url=database_url(settings),
-            data_dir=settings.data_dir or data_dir(project_root()),
-            full=settings.full,
-            requests_per_second=settings.requests_per_second,
-            show_progress=show_progress,
-        )
-    )
+    summary = crawl(crawl_config(settings, [org] if org else None, show_progress=show_progress))
     return {
         "run_id": summary.run_id,
         "status": summary.status,
         "server_date": summary.server_date.isoformat() if summary.server_date else None,
         "counters": summary.counters,
+        "errors": summary.errors,
+        "text": format_crawl_summary(summary),
     }
 
 
-def run_check(settings: Settings) -> dict:
+def run_check(settings: Settings, links: bool = True) -> dict:
     """Link checks, calendar, every rule, findings and Data Docs; the per-rule summary as plain data.
 
     Findings are data: this fails only when the check itself cannot run (a rule that raised).
     """
-    from disclosure_audit.checks.cli import prepare_facts
+    from disclosure_audit.checks.prepare import prepare_facts
     from disclosure_audit.checks.run import run_checks
     from disclosure_audit.errors import DisclosureAuditError
-    from disclosure_audit.http.capture import data_dir
-    from disclosure_audit.store.server import project_root
+    from disclosure_audit.summary import format_check_summary
 
-    url = database_url(settings)
-    prepare_facts(url, settings.requests_per_second)
-    summary = run_checks(url, settings.data_dir or data_dir(project_root()))
+    s = settings.resolved()
+    url = database_url(s)
+    prepare_facts(url, s.requests_per_second or DEFAULT_RATE, links=links)
+    summary = run_checks(url, data_dir(s))
     if summary.broken_rules:
         raise DisclosureAuditError(f"rules that could not run: {', '.join(summary.broken_rules)}")
     return {
@@ -100,4 +139,5 @@ def run_check(settings: Settings) -> dict:
         "data_docs": summary.data_docs,
         "findings": vars(summary.findings),
         "results": {k: vars(v) for k, v in summary.results.items()},
+        "text": format_check_summary(summary),
     }

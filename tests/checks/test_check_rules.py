@@ -9,9 +9,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from disclosure_audit.checks.cli import prepare_facts
 from disclosure_audit.checks.findings import query_findings
 from disclosure_audit.checks.gx_project import build_project
+from disclosure_audit.checks.prepare import prepare_facts
 from disclosure_audit.checks.run import run_checks
 from disclosure_audit.replica.corpus import Corpus
 from disclosure_audit.replica.truth import build_truth

@@ -193,7 +193,8 @@ def test_fragment_page_counts() -> None:
     total = '<script>pageInfo({elem:"page_div", total:31, pageSize:15, currPage:1});</script>'
     assert parse_fragment(entry + total, BASE).page_count == 3
     assert parse_fragment(entry, BASE).page_count == 1  # no pager: one page
-    assert parse_fragment("", BASE).page_count == 1 and parse_fragment("", BASE).entries == []
+    nothing = parse_fragment("", BASE)  # an empty answer is not an empty list: it says nothing
+    assert (nothing.kind, nothing.page_count, nothing.entries) == ("unrecognised", None, [])
 
 
 def test_fragment_skin2_with_hover_box_only_index_number() -> None:

@@ -81,10 +81,10 @@ def _span(years: list[int]) -> str:
 
 def cmd_load(args: argparse.Namespace) -> int:
     from disclosure_audit.calendar.db import load_workdays
-    from disclosure_audit.store import migrate, server
+    from disclosure_audit.store import server
+    from disclosure_audit.store.migrate import ready_database
 
-    _, url = server.project_database()
-    migrate.apply_migrations(url)
+    url = ready_database()
     result = load_workdays(url)
     print(
         f"已载入 loaded ref.workdays: {result.first_year}–{result.last_year}, {result.days} 天 days, "

@@ -32,69 +32,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _setup(data_dir: Path | None) -> tuple[str, Path]:
-    from disclosure_audit.http.capture import data_dir as default_data_dir
-    from disclosure_audit.store import migrate, server
+    from disclosure_audit.locations import data_dir as default_data_dir
+    from disclosure_audit.store.migrate import ready_database
 
-    _, url = server.project_database()
-    migrate.apply_migrations(url)
-    return url, data_dir or default_data_dir(server.project_root())
-
-
-def prepare_facts(url: str, rate: float, links: bool = True) -> dict:
-    """What the facts need besides the crawl: the working-day calendar, link checks over HTTP and the
-    repeal register, per site."""
-    import psycopg2
-
-    from disclosure_audit.calendar.db import load_workdays
-    from disclosure_audit.checks.links import check_links
-    from disclosure_audit.checks.validity import refresh_repeals
-    from disclosure_audit.http.client import PoliteClient
-
-    done: dict = {"calendar": load_workdays(url)}
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT s.site_id, s.base_url, max(r.run_id) FROM core.sites s JOIN core.crawl_runs r USING (site_id) "
-            "WHERE r.status IN ('succeeded', 'partial') GROUP BY s.site_id, s.base_url ORDER BY s.site_id"
-        )
-        sites = cur.fetchall()
-    for site_id, base_url, run_id in sites:
-        if links:
-            client = PoliteClient(base_url, requests_per_second=rate)
-            done[base_url] = check_links(url, site_id, run_id, client)
-        refresh_repeals(url, site_id, run_id)
-    return done
-
-
-def format_check_summary(summary) -> str:
-    lines = [
-        f"检查完成 check run {summary.check_run_id} (基准日 as of {summary.as_of})",
-        f"  {'规则 rule':<36} {'检查 checked':>12} {'不合格 failed':>13} {'无法评估 n/a':>12}",
-    ]
-    for rule in rules.RULES:
-        r = summary.results.get(rule.id)
-        if r is None:
-            continue
-        tail = f"  ⚠ {r.exception}" if r.exception else ""
-        lines.append(f"  {rule.id:<36} {r.checked:>12} {r.failed:>13} {r.not_evaluable:>12}  {rule.title_zh}{tail}")
-    if summary.as_of is None:
-        lines.append(
-            "  尚无成功的采集，没有可检查的信息 / no successful crawl yet, nothing to check: "
-            "run `disclosure-audit crawl --site URL --org NAME` first"
-        )
-    f = summary.findings
-    lines.append(
-        f"  问题 findings: 新增 opened {f.opened}, 仍未整改 still open {f.still_open}, "
-        f"已整改 closed {f.closed_passed}, 随信息撤下关闭 closed as removed {f.closed_removed}"
-    )
-    if summary.data_docs:
-        lines.append(f"  数据文档 Data Docs: {summary.data_docs}")
-    if summary.broken_rules:
-        lines.append(f"  无法运行的规则 rules that could not run: {', '.join(summary.broken_rules)}")
-    return "\n".join(lines)
+    return ready_database(), data_dir or default_data_dir()
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from disclosure_audit.checks.prepare import prepare_facts
     from disclosure_audit.checks.run import run_checks
+    from disclosure_audit.summary import format_check_summary
 
     url, data_dir = _setup(args.data_dir)
     prepare_facts(url, args.rate, links=not args.no_links)

@@ -33,11 +33,19 @@ class FindingCounts:
     closed_removed: int = 0
 
 
-def record_findings(cur, check_run_id: int, failures: Iterable[Failure], judged_rules: Iterable[str]) -> FindingCounts:
+def record_findings(
+    cur,
+    check_run_id: int,
+    failures: Iterable[Failure],
+    judged_rules: Iterable[str],
+    unjudged: Iterable[tuple[str, int, str]] = (),
+) -> FindingCounts:
     """Merge this run's failures into qa.findings.
 
     `judged_rules` are the rules that ran without an exception: only their open findings that
-    did not fail again are closed (a rule whose check broke closes nothing).
+    did not fail again are closed (a rule whose check broke closes nothing). `unjudged` are
+    (rule, site, subject) the rules could not judge this run (a column whose list could not be read):
+    their open findings stay open, neither seen again nor passed.
     """
     counts = FindingCounts()
     rows = list(failures)
@@ -58,6 +66,8 @@ def record_findings(cur, check_run_id: int, failures: Iterable[Failure], judged_
         (check_run_id,),
     )
     counts.still_open = cur.rowcount
+    cur.execute("CREATE TEMP TABLE run_unjudged (rule_id text, site_id int, subject text) ON COMMIT DROP")
+    psycopg2.extras.execute_values(cur, "INSERT INTO run_unjudged VALUES %s", list(unjudged), page_size=1000)
     cur.execute(
         "INSERT INTO qa.findings (site_id, rule_id, subject, content_id, org, column_name, opened_run, last_seen_run, "
         "evidence) SELECT r.site_id, r.rule_id, r.subject, r.content_id, r.org, r.column_name, %s, %s, r.evidence "
@@ -81,6 +91,8 @@ def record_findings(cur, check_run_id: int, failures: Iterable[Failure], judged_
         "THEN 'removed' ELSE 'passed' END "
         "WHERE f.closed_at IS NULL AND f.rule_id = ANY(%s) AND NOT EXISTS (SELECT 1 FROM run_failures r "
         "WHERE r.site_id = f.site_id AND r.rule_id = f.rule_id AND r.subject = f.subject) "
+        "AND NOT EXISTS (SELECT 1 FROM run_unjudged u "
+        "WHERE u.site_id = f.site_id AND u.rule_id = f.rule_id AND u.subject = f.subject) "
         "RETURNING close_reason",
         (check_run_id, judged),
     )
@@ -101,7 +113,7 @@ def record_findings(cur, check_run_id: int, failures: Iterable[Failure], judged_
 def query_findings(cur, *, open_only: bool = False, rule: str | None = None, org: str | None = None) -> list[dict]:
     """Findings as `disclosure-audit findings` prints them."""
     cur.execute(
-        "SELECT f.rule_id, f.content_id, f.org AS column_org, f.column_name, i.url, o.name AS item_org, "
+        "SELECT f.rule_id, f.subject, f.content_id, f.org AS column_org, f.column_name, i.url, o.name AS item_org, "
         "f.opened_at, f.closed_at, f.close_reason, f.evidence, f.finding_id, "
         "(SELECT count(*) FROM qa.finding_observations ob WHERE ob.finding_id = f.finding_id) AS runs_seen "
         "FROM qa.findings f LEFT JOIN core.items i ON i.site_id = f.site_id AND i.content_id = f.content_id "
@@ -113,9 +125,9 @@ def query_findings(cur, *, open_only: bool = False, rule: str | None = None, org
     )
     out = []
     for row in cur.fetchall():
-        (rule_id, content_id, column_org, column_name, url, item_org, opened, closed, reason, evidence, fid,
-         runs_seen) = row  # fmt: skip
-        rec: dict = {"rule_id": rule_id}
+        (rule_id, subject, content_id, column_org, column_name, url, item_org, opened, closed, reason, evidence,
+         fid, runs_seen) = row  # fmt: skip
+        rec: dict = {"rule_id": rule_id, "subject": subject}
         if content_id is not None:
             rec.update(content_id=content_id, url=url or evidence.get("url"), org=item_org)
         else:

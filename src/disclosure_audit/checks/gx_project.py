@@ -13,11 +13,11 @@ import shutil
 from pathlib import Path
 
 from disclosure_audit import rules
-from disclosure_audit.checks.suites import CHECKS, COLUMNS_SUITE, INDEX_COLUMNS, ITEMS_SUITE
+from disclosure_audit.checks.suites import CHECKS, COLUMNS_SUITE, INDEX_COLUMNS, ITEMS_SUITE, RUNS_SUITE
 
 DATASOURCE = "disclosure_postgres"
 CHECKPOINT = "disclosure_nightly"
-ASSETS = {ITEMS_SUITE: "item_facts", COLUMNS_SUITE: "column_facts"}
+ASSETS = {ITEMS_SUITE: "item_facts", COLUMNS_SUITE: "column_facts", RUNS_SUITE: "run_facts"}
 DATA_DOCS_SITE = "disclosure_docs"
 URL_VARIABLE = "DISCLOSURE_GX_DATABASE_URL"
 RUNTIME_VARIABLE = "DISCLOSURE_GX_RUNTIME_DIR"

@@ -16,7 +16,7 @@ import psycopg2.extras
 from disclosure_audit import rules
 from disclosure_audit.checks.findings import Failure, FindingCounts, record_findings
 from disclosure_audit.checks.gx_project import CHECKPOINT, open_context
-from disclosure_audit.checks.suites import CHECKS, STATUS_RULES, suite_parameters
+from disclosure_audit.checks.suites import CHECKS, NOT_JUDGED, STATUS_RULES, suite_parameters
 from disclosure_audit.errors import DisclosureAuditError
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class CheckSummary:
     findings: FindingCounts = field(default_factory=FindingCounts)
     data_docs: str | None = None
     gx_success: bool | None = None
+    health: list[dict] = field(default_factory=list)  # the latest crawl of each site (qa.run_facts)
 
     @property
     def broken_rules(self) -> list[str]:
@@ -80,7 +81,8 @@ def sync_rules(cur) -> dict[str, dict]:
 
 FACT_TABLES = (
     "core.sites", "core.orgs", "core.columns", "core.crawl_runs", "core.items", "core.links", "core.attachments",
-    "core.item_versions", "qa.link_checks", "qa.repeals", "ref.workdays", "ref.column_kinds",
+    "core.item_versions", "qa.link_checks", "qa.repeals", "ref.workdays", "ref.column_kinds", "core.column_runs",
+    "core.crawl_health",
 )  # fmt: skip
 # every table the facts views read: one left unanalyzed is enough for a plan that takes minutes
 
@@ -92,6 +94,7 @@ def refresh_facts(cur) -> None:
         cur.execute(f"ANALYZE {table}")
     cur.execute("REFRESH MATERIALIZED VIEW qa.item_facts")
     cur.execute("REFRESH MATERIALIZED VIEW qa.column_facts")
+    cur.execute("REFRESH MATERIALIZED VIEW qa.run_facts")
 
 
 def _prune_validations(runtime_dir: Path, keep: int = KEEP_VALIDATION_RUNS) -> None:
@@ -138,7 +141,7 @@ def run_checks(database_url: str, data_dir: Path, expectations_dir: Path | None 
             refresh_facts(cur)
             cur.execute("SELECT max(as_of) FROM qa.site_as_of")
             as_of = cur.fetchone()[0]
-            cur.execute("SELECT max(run_id) FROM core.crawl_runs WHERE status IN ('succeeded', 'partial')")
+            cur.execute("SELECT max(run_id) FROM core.crawl_runs WHERE status IN ('succeeded', 'degraded')")
             crawl_run = cur.fetchone()[0]
             cur.execute(
                 "INSERT INTO qa.check_runs (crawl_run_id, as_of) VALUES (%s, %s) RETURNING check_run_id",
@@ -182,7 +185,7 @@ def _run(
     result = checkpoint.run(expectation_parameters=parameters)
     summary.gx_success = bool(result.success)
     failures: list[Failure] = []
-    not_evaluable: list[tuple[str, int, int, str]] = []
+    not_evaluable: list[tuple[str, int, str, int | None, str]] = []  # rule, site, subject, content id, why
     checks_by_key = {(c.rule_id, c.fact): c for c in CHECKS}
     with conn, conn.cursor() as cur:
         for validation in result.run_results.values():
@@ -212,18 +215,19 @@ def _run(
                     # text columns reach GX HTML-escaped (qa.html_escape); findings keep the text as shown
                     site_id, subject = int(row["site_id"]), html.unescape(str(row["subject"]))
                     if rule_id in STATUS_RULES:
-                        not_evaluable.append((NOT_EVALUABLE_RULE, site_id, int(subject), NOT_EVALUABLE_REASON))
+                        not_evaluable.append((NOT_EVALUABLE_RULE, site_id, subject, int(subject), NOT_EVALUABLE_REASON))
                         rr.not_evaluable += 1
                         continue
                     rr.failed += 1
-                    is_column = rules.get(rule_id).level == "column"
+                    level = rules.get(rule_id).level
+                    is_column = level == "column"
                     org, _, column = subject.partition("/") if is_column else (None, "", None)
                     failures.append(
                         Failure(
                             rule_id=rule_id,
                             site_id=site_id,
                             subject=subject,
-                            content_id=None if is_column else int(subject),
+                            content_id=int(subject) if level == "item" else None,
                             org=org,
                             column_name=column,
                             evidence={
@@ -234,9 +238,16 @@ def _run(
                             },
                         )
                     )
+        failures = _one_per_subject(failures)
         _add_capture_ids(cur, failures)
+        for rule_id, row in _not_judged(cur):
+            not_evaluable.append((rule_id, *row))
+            rr = summary.results.setdefault(rule_id, RuleResult(rule_id))
+            rr.not_evaluable += 1
         judged = [r.rule_id for r in summary.results.values() if not r.exception]
-        summary.findings = record_findings(cur, summary.check_run_id, failures, judged)
+        unjudged = [(rule_id, site_id, subject) for rule_id, site_id, subject, _, _ in not_evaluable]
+        summary.findings = record_findings(cur, summary.check_run_id, failures, judged, unjudged)
+        summary.health = _health(cur)
         for rr in summary.results.values():
             cur.execute(
                 "INSERT INTO qa.results (check_run_id, rule_id, checked, failed, not_evaluable, exception) "
@@ -246,7 +257,7 @@ def _run(
         if not_evaluable:
             psycopg2.extras.execute_values(
                 cur,
-                "INSERT INTO qa.not_evaluable (check_run_id, rule_id, site_id, content_id, reason) VALUES %s "
+                "INSERT INTO qa.not_evaluable (check_run_id, rule_id, site_id, subject, content_id, reason) VALUES %s "
                 "ON CONFLICT DO NOTHING",
                 [(summary.check_run_id, *row) for row in not_evaluable],
             )
@@ -289,14 +300,57 @@ def _unescaped(value: object) -> object:
     return html.unescape(value) if isinstance(value, str) else value
 
 
+def _one_per_subject(failures: list[Failure]) -> list[Failure]:
+    """One failure per rule and subject: a rule stated by several expectations (date order, the crawl's
+    health) may fail one subject on more than one fact; its evidence then lists every fact."""
+    merged: dict[tuple[str, int, str], Failure] = {}
+    for f in failures:
+        key = (f.rule_id, f.site_id, f.subject)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = f
+            continue
+        facts = first.evidence.setdefault("facts", [_fact(first.evidence)])
+        facts.append(_fact(f.evidence))
+    return list(merged.values())
+
+
+def _fact(evidence: dict) -> dict:
+    return {k: evidence.get(k) for k in ("fact", "found", "expected")}
+
+
+def _not_judged(cur) -> list[tuple[str, tuple[int, str, None, str]]]:
+    """Subjects a rule applies to but could not judge (its fact is NULL): a link on another host, a
+    column whose list could not be read. Never a finding, never a pass."""
+    out = []
+    for rule_id, view, condition, reason in NOT_JUDGED:
+        cur.execute(f"SELECT site_id, subject FROM {view} WHERE {condition}")  # noqa: S608 - constants only
+        out.extend((rule_id, (site_id, html.unescape(subject), None, reason)) for site_id, subject in cur.fetchall())
+    return out
+
+
+def _health(cur) -> list[dict]:
+    cur.execute(
+        "SELECT subject, run_id, status, requests, failed, slow, pages_read, unrecognised, challenge_failures, "
+        "columns, unreadable_columns FROM qa.run_facts ORDER BY site_id"
+    )
+    names = [d.name for d in cur.description]
+    return [{**dict(zip(names, row, strict=True)), "subject": html.unescape(row[0])} for row in cur.fetchall()]
+
+
 def _add_capture_ids(cur, failures: list[Failure]) -> None:
-    """Point each item finding at its page, title and the capture it was judged on (可核查)."""
-    ids = sorted({(f.site_id, f.content_id) for f in failures if f.content_id is not None})
-    if not ids:
+    """Point each item finding at its page, title and the capture it was judged on (可核查).
+
+    The keys go to Postgres as two arrays, whatever their number: a literal list of pairs per failing
+    item exhausts the parser's stack once a rule fails some thousands of items."""
+    keys = sorted({(f.site_id, f.content_id) for f in failures if f.content_id is not None})
+    if not keys:
         return
     cur.execute(
-        "SELECT site_id, content_id, detail_capture_id, title, url FROM core.items WHERE (site_id, content_id) IN %s",
-        (tuple(ids),),
+        "SELECT i.site_id, i.content_id, i.detail_capture_id, i.title, i.url FROM core.items i "
+        "JOIN unnest(%s::int[], %s::bigint[]) AS k(site_id, content_id) "
+        "ON k.site_id = i.site_id AND k.content_id = i.content_id",
+        ([k[0] for k in keys], [k[1] for k in keys]),
     )
     known = {(s, c): (cap, title, url) for s, c, cap, title, url in cur.fetchall()}
     for f in failures:
@@ -316,8 +370,9 @@ def _add_both_versions(cur, failures: list[Failure]) -> None:
         "i.doc_number, i.written_date::text, i.publish_date::text, i.detail_capture_id "
         "FROM core.items i JOIN LATERAL (SELECT v.version, v.fields, v.capture_id FROM core.item_versions v "
         "WHERE v.item_id = i.item_id AND v.change_kind = 'new' ORDER BY v.version LIMIT 1) first ON true "
-        "WHERE (i.site_id, i.content_id) IN %s",
-        (tuple(sorted({(f.site_id, f.content_id) for f in failures})),),
+        "JOIN unnest(%s::int[], %s::bigint[]) AS k(site_id, content_id) "
+        "ON k.site_id = i.site_id AND k.content_id = i.content_id",
+        ([f.site_id for f in failures], [f.content_id for f in failures]),
     )
     found = {}
     for site_id, cid, v1, fields, cap1, vn, doc, written, published, capn in cur.fetchall():

@@ -15,6 +15,7 @@ from disclosure_audit import rules
 
 ITEMS_SUITE = "disclosure_items"
 COLUMNS_SUITE = "disclosure_columns"
+RUNS_SUITE = "disclosure_runs"
 # Both facts views carry these, so one checkpoint lists the offending rows of either (id, title, URL).
 INDEX_COLUMNS = ["site_id", "subject", "title", "url"]
 
@@ -30,7 +31,8 @@ class Check:
 
     @property
     def suite(self) -> str:
-        return COLUMNS_SUITE if rules.get(self.rule_id).level == "column" else ITEMS_SUITE
+        level = rules.get(self.rule_id).level
+        return {"column": COLUMNS_SUITE, "run": RUNS_SUITE}.get(level, ITEMS_SUITE)
 
 
 def _true(rule_id: str, column: str) -> Check:
@@ -87,12 +89,43 @@ CHECKS: tuple[Check, ...] = (
     Check("freshness.column_stale", "ExpectColumnValuesToBeBetween",
           {"column": "policy_age_days", "max_value": _param("freshness.column_stale", "policy_days")},
           "policy_age_days"),
+    # the crawl's health: one row per site, its latest crawl run (qa.run_facts)
+    Check("availability.site", "ExpectColumnValuesToBeBetween",
+          {"column": "failed_share", "max_value": _param("availability.site", "max_failed_share")}, "failed_share"),
+    Check("availability.site", "ExpectColumnValuesToBeBetween",
+          {"column": "slow_share", "max_value": _param("availability.site", "max_slow_share")}, "slow_share"),
+    Check("availability.site", "ExpectColumnValuesToBeBetween",
+          {"column": "unrecognised_share", "max_value": _param("availability.site", "max_unrecognised_share")},
+          "unrecognised_share"),
+    Check("availability.site", "ExpectColumnValuesToBeBetween",
+          {"column": "challenge_failures", "max_value": _param("availability.site", "max_challenge_failures")},
+          "challenge_failures"),
+    Check("availability.site", "ExpectColumnValuesToBeBetween",
+          {"column": "unreadable_columns", "max_value": _param("availability.site", "max_unreadable_columns")},
+          "unreadable_columns"),
 )  # fmt: skip
 
 # A failure of these is a status ("not evaluable"), never a finding.
 STATUS_RULES = frozenset({"timing.calendar_coverage"})
-# Rules recorded elsewhere: availability per crawl run (core.crawl_runs), change events as versions.
-NOT_EXPECTATIONS = frozenset({"availability.site", "stability.content_changed", "stability.removed"})
+# Rules recorded elsewhere: change events as versions.
+NOT_EXPECTATIONS = frozenset({"stability.content_changed", "stability.removed"})
+# Where a rule applies but its fact is NULL, the rule could not judge the subject: (rule, facts view,
+# the condition that says the rule applies and could not judge, why). Reported as not evaluable.
+NOT_JUDGED = (
+    ("attachment.pdf", "qa.item_facts", "kind IN ('policy', 'normative') AND pdf_attachment_ok IS NULL",
+     "附件链接未能核验（站外、robots 禁止或尚未核验）/ the attachment links could not be checked "
+     "(another host, robots.txt, or not checked yet)"),
+    ("linkage.interpretation", "qa.item_facts", "kind = 'normative' AND interpretation_link_ok IS NULL",
+     "解读链接指向其他站点或未能核验，未抓取 / the interpretation link points to another host or could not be "
+     "checked; it was not fetched"),
+    ("linkage.backlink", "qa.item_facts", "kind = 'interpretation' AND original_link_ok IS NULL",
+     "原文件链接指向其他站点或未能核验 / the link to the original document points to another host or could not "
+     "be checked"),
+    ("freshness.column_empty", "qa.column_facts", "NOT readable",
+     "栏目列表本次无法读取，不作判断 / the column's list could not be read in the latest crawl: not judged"),
+    ("freshness.column_stale", "qa.column_facts", "NOT readable",
+     "栏目列表本次无法读取，不作判断 / the column's list could not be read in the latest crawl: not judged"),
+)  # fmt: skip
 
 
 def suite_parameters(params_by_rule: dict[str, dict]) -> dict[str, object]:

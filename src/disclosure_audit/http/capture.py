@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +41,7 @@ class CaptureRow:
     warc_offset: int
     warc_length: int
     server_date: datetime | None = None
+    elapsed_ms: int | None = None  # how long the request took on the wire
 
 
 class Fetched(Protocol):
@@ -56,10 +56,9 @@ class Fetched(Protocol):
 
 def data_dir(project_root: Path | None = None) -> Path:
     """Where captures live: DISCLOSURE_DATA_DIR, else .local/data under the project root."""
-    configured = os.environ.get("DISCLOSURE_DATA_DIR")
-    if configured:
-        return Path(configured)
-    return (project_root or Path.cwd()) / ".local" / "data"
+    from disclosure_audit import locations
+
+    return locations.data_dir(project_root)
 
 
 class CaptureWriter:
@@ -149,6 +148,7 @@ class CaptureWriter:
                 warc_offset=offset,
                 warc_length=length,
                 server_date=getattr(result, "server_date", None),
+                elapsed_ms=_milliseconds(getattr(result, "elapsed", None)),
             )
             self._rows.append(row)
             return row
@@ -215,3 +215,7 @@ def read_capture(root: Path, warc_file: str, offset: int) -> ArchivedResponse:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _milliseconds(seconds: object) -> int | None:
+    return int(round(seconds * 1000)) if isinstance(seconds, (int, float)) else None

@@ -977,6 +977,17 @@ class PoliteClient:
         result = self._handler(request)
         return replace(result, url=url, attempts=trace.attempts, elapsed=self.monotonic() - started)
 
+    def may_fetch(self, url: str) -> None:
+        """Raise OffSiteURL or DisallowedByRobots when get(url) would refuse it, without fetching it
+        (robots.txt of its host is fetched once, as get() would)."""
+        self.scope.check(url)
+        rules = self.robots.rules(url)
+        robots_url = origin(url) + "/robots.txt"
+        if rules.refusal:
+            raise DisallowedByRobots(url, robots_url, self.robots.user_agent, rules.refusal)
+        if rules.parser is not None and not rules.parser.can_fetch(url, self.robots.user_agent):
+            raise DisallowedByRobots(url, robots_url, self.robots.user_agent)
+
     def head(self, url: str, *, headers: dict[str, str] | None = None) -> FetchResult:
         """HEAD `url` through the same layers as get(): status and headers, an empty body.
 

@@ -65,6 +65,6 @@ class OffSiteURL(ClientError):
         where = f" (redirected from {via})" if via else ""
         super().__init__(
             f"Did not fetch {url}{where}: its host is not one of the site's hosts "
-            f"{', '.join(self.allowed_hosts) or '(none configured)'}. Add the host to allowed_hosts "
-            "if it really belongs to the site."
+            f"{', '.join(self.allowed_hosts) or '(none configured)'}. If it really belongs to the "
+            "site, name it under hosts in the site file (allowed_hosts of the client)."
         )

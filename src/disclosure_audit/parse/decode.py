@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 
 # GBK and GB2312 pages in the wild contain characters only GB18030 has (e.g. 䶮 U+4DAE), and
 # GB18030 is a superset of both, so a GBK declaration is read as GB18030.
@@ -64,24 +65,59 @@ def meta_charset(body: bytes) -> str | None:
     return None
 
 
-def decode_html(body: bytes, content_type: str | None) -> str:
+@dataclass(frozen=True)
+class DecodedPage:
+    """A page's text and how it was decoded; `doubt` says why the text may not be what the page shows.
+
+    Doubtful: the charset the page declares (header, else <meta>) does not fit its bytes and no other
+    declaration does either, or undecodable bytes had to be replaced, or the text carries U+FFFD
+    replacement characters. Text read from such a page is not trusted as a version of an item.
+    """
+
+    text: str
+    charset: str
+    declared: str | None
+    doubt: str | None = None
+
+
+def decode_page(body: bytes, content_type: str | None) -> DecodedPage:
     """The page's text. A BOM wins, then the header's charset, then the page's <meta>, then
-    detection (strict UTF-8, then GB18030). A declared charset the bytes do not fit (sites lie)
-    gives way to the others; only when nothing fits are undecodable bytes replaced, never raised."""
+    detection (strict UTF-8, then GB18030). A declared charset the bytes do not fit gives way to the
+    others and the result says so; only when nothing fits are undecodable bytes replaced, never raised."""
     for bom, codec in _BOMS:
         if body.startswith(bom):
-            return body.decode(codec, errors="replace")
+            text = body.decode(codec, errors="replace")
+            return DecodedPage(text, codec, codec, _replacement_doubt(text))
     from_header = header_charset(content_type)
     weak = None
     if from_header in _WEAK:
         # Java servers send ISO-8859-1 when the application names no charset, and every byte
         # sequence "fits" it: the page's <meta> and detection know better, so it is tried last
         weak, from_header = from_header, None
-    declared = from_header or meta_charset(body)
-    candidates = [c for c in (declared, "utf-8", "gb18030", weak) if c]
+    from_meta = meta_charset(body)
+    declared = from_header or from_meta
+    candidates = [c for c in (declared, from_meta, "utf-8", "gb18030", weak) if c]
     for codec in dict.fromkeys(candidates):
         try:
-            return body.decode(codec)
+            text = body.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
-    return body.decode(declared or "utf-8", errors="replace")
+        doubt = None
+        if declared and codec != declared and codec != from_meta:
+            doubt = f"the page declares {declared} but its bytes are not {declared} (they read as {codec})"
+        return DecodedPage(text, codec, declared, doubt or _replacement_doubt(text))
+    codec = declared or "utf-8"
+    text = body.decode(codec, errors="replace")
+    return DecodedPage(text, codec, declared, f"bytes that are not {codec} were replaced")
+
+
+def _replacement_doubt(text: str) -> str | None:
+    count = text.count("\ufffd")
+    if count:
+        return f"the text holds {count} replacement character(s) (U+FFFD): bytes were lost before it was served"
+    return None
+
+
+def decode_html(body: bytes, content_type: str | None) -> str:
+    """The page's text (see decode_page, which also says whether the decoding is doubtful)."""
+    return decode_page(body, content_type).text

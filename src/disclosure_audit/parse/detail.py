@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from disclosure_audit.parse import dom, urls
 from disclosure_audit.parse.dom import Element
 from disclosure_audit.parse.labels import (
-    LABEL_FIELDS,
+    DEFAULT_LABELS,
     MAX_LABEL_CHARS,
     RELATED_BOXES,
-    field_for_label,
+    LabelTable,
     normalize_label,
     related_box_for_label,
 )
@@ -68,6 +68,49 @@ class ParsedDetail:
         return not (self.title or self.fields or self.body_text)
 
 
+@dataclass(frozen=True)
+class Selector:
+    """A simple selector a site file can name for a title or body variant: tag, .class and #id parts
+    (`h2.art-title`, `.article-body`, `div#content`); no combinators."""
+
+    tag: str | None
+    classes: frozenset[str]
+    ident: str | None
+
+    @classmethod
+    def parse(cls, text: str) -> Selector:
+        m = _SELECTOR.fullmatch(text.strip())
+        if not m or not text.strip():
+            raise ValueError(f"expected a selector like tag.class or .class or #id, got {text!r}")
+        tag, rest = m.group(1), m.group(2)
+        classes = frozenset(re.findall(r"\.([\w-]+)", rest))
+        ident = next(iter(re.findall(r"#([\w-]+)", rest)), None)
+        return cls(tag.lower() if tag else None, classes, ident)
+
+    def matches(self, el: Element) -> bool:
+        if self.tag is not None and el.tag != self.tag:
+            return False
+        if self.ident is not None and el.get("id") != self.ident:
+            return False
+        return not self.classes or self.classes <= dom.classes(el)
+
+
+_SELECTOR = re.compile(r"([A-Za-z][\w-]*)?((?:[.#][\w-]+)*)")
+
+
+@dataclass(frozen=True)
+class DetailLayout:
+    """How a site's detail pages print metadata beyond the platform's defaults: its labels (synonyms
+    included) and selectors of a body or title variant the defaults do not know."""
+
+    labels: LabelTable = DEFAULT_LABELS
+    body: tuple[Selector, ...] = ()
+    title: tuple[Selector, ...] = ()
+
+
+DEFAULT_LAYOUT = DetailLayout()
+
+
 @dataclass
 class _Pair:
     field: str
@@ -76,7 +119,7 @@ class _Pair:
     copy: str
 
 
-def parse_detail(html: str, url: str) -> ParsedDetail:
+def parse_detail(html: str, url: str, layout: DetailLayout = DEFAULT_LAYOUT) -> ParsedDetail:
     """Read a detail page /public/<organId>/<contentId>.html of any skin; links resolved against `url`.
 
     Metadata is found by its labels wherever they are (a label element followed by its value
@@ -97,14 +140,17 @@ def parse_detail(html: str, url: str) -> ParsedDetail:
     body_el: Element | None = None
     files: list[str] = []  # absolute attachment URLs in document order
     related: list[tuple[str, Element]] = []
-    for el, copy, in_body in _walk(root):
+    labels = layout.labels.fields
+    for el, copy, in_body in _walk(root, layout.body):
         tag = el.tag
         if tag == "h1":
             if title_el is None and not dom.classes(el).isdisjoint(_TITLE_TOKENS):
                 title_el = el
             if first_h1 is None:
                 first_h1 = el
-        if body_el is None and in_body and _is_body(el):
+        if title_el is None and layout.title and any(s.matches(el) for s in layout.title):
+            title_el = el
+        if body_el is None and in_body and _is_body(el, layout.body):
             body_el = el
         if tag in ("a", "iframe", "embed", "object", "script"):
             files.extend(_attachment_links(el, base))
@@ -112,7 +158,7 @@ def parse_detail(html: str, url: str) -> ParsedDetail:
         if in_body or tag not in _LABEL_TAGS:
             continue
         label = dom.label_text(el) or ""
-        fld = LABEL_FIELDS.get(label)
+        fld = labels.get(label)
         if fld is not None:
             value = _value_after(el)
             if value is not None:
@@ -122,7 +168,7 @@ def parse_detail(html: str, url: str) -> ParsedDetail:
         if box is not None and _no_links(el):
             related.append((box, el))
             continue
-        inline = _inline_pair(el, copy) if len(el) == 0 else None
+        inline = _inline_pair(el, copy, layout.labels) if len(el) == 0 else None
         if inline is not None:
             pairs.append(inline)
 
@@ -148,7 +194,7 @@ def parse_detail(html: str, url: str) -> ParsedDetail:
 
 
 # ----------------------------------------------------------------------------------- the walk
-def _walk(root: Element) -> Iterator[tuple[Element, str, bool]]:
+def _walk(root: Element, body: tuple[Selector, ...] = ()) -> Iterator[tuple[Element, str, bool]]:
     """(element, table copy, inside the body text) for every content element in document order."""
     stack: list[tuple[Element, str, bool]] = [(root, PAGE, False)]
     while stack:
@@ -163,7 +209,7 @@ def _walk(root: Element) -> Iterator[tuple[Element, str, bool]]:
                 copy = DESKTOP
             elif not _MOBILE_TOKENS.isdisjoint(tokens):
                 copy = MOBILE
-        if not in_body and _is_body(el):
+        if not in_body and _is_body(el, body):
             in_body = True
         yield el, copy, in_body
         children = list(el)
@@ -171,11 +217,13 @@ def _walk(root: Element) -> Iterator[tuple[Element, str, bool]]:
             stack.extend((c, copy, in_body) for c in reversed(children))
 
 
-def _is_body(el: Element) -> bool:
+def _is_body(el: Element, extra: tuple[Selector, ...] = ()) -> bool:
     if el.get("id") == "zoom":
         return True
     cls = el.get("class")
-    return bool(cls) and not _BODY_TOKENS.isdisjoint(cls.split())
+    if cls and not _BODY_TOKENS.isdisjoint(cls.split()):
+        return True
+    return bool(extra) and any(s.matches(el) for s in extra)
 
 
 def _value_after(label_el: Element) -> str | None:
@@ -188,14 +236,14 @@ def _value_after(label_el: Element) -> str | None:
     return None
 
 
-def _inline_pair(el: Element, copy: str) -> _Pair | None:
+def _inline_pair(el: Element, copy: str, labels: LabelTable = DEFAULT_LABELS) -> _Pair | None:
     """`<span>发布日期：2020-06-18</span>`: a label and its value in one element (colon required)."""
     if len(el):
         return None
     m = _INLINE_LABEL.match(dom.text(el))
     if not m:
         return None
-    fld = field_for_label(m.group(1))
+    fld = labels.field_for(m.group(1))
     if fld is None:
         return None
     return _Pair(fld, normalize_label(m.group(1)), m.group(2), copy)

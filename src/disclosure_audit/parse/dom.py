@@ -143,6 +143,25 @@ def text(el: Element) -> str:
     return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
+def text_outside_scripts(el: Element) -> str:
+    """The text a reader sees in `el`: everything but scripts, styles and other invisible-text tags."""
+    parts: list[str] = []
+    walker = etree.iterwalk(el, events=("start", "end"))
+    for event, node in walker:
+        tag = node.tag
+        if event == "start":
+            if not isinstance(tag, str) or tag in SKIPPED_TAGS or tag in ("script", "title", "head"):
+                walker.skip_subtree()
+                if node is not el and node.tail:
+                    parts.append(node.tail)
+                continue
+            if node.text:
+                parts.append(node.text)
+        elif node.tail and node is not el:
+            parts.append(node.tail)
+    return " ".join(parts)
+
+
 def label_text(el: Element) -> str | None:
     """`el`'s text as a normalized label when `el` could be the element printing a label, else None.
 

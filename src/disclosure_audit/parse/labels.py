@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
 # Canonical field -> every label the platform's skins print for it (after normalize_label).
@@ -68,6 +70,41 @@ def related_box_for_label(text: str) -> str | None:
     if len(text) > MAX_LABEL_CHARS:
         return None
     return RELATED_BOXES.get(normalize_label(text))
+
+
+@dataclass(frozen=True)
+class LabelTable:
+    """Which canonical field each printed label names: the platform's synonyms, plus a site's own.
+
+    A site file can add labels (文件编号 for 文号 ...) without a code change: `with_synonyms`.
+    """
+
+    fields: Mapping[str, str]  # normalized label -> canonical field
+
+    def field_for(self, text: str) -> str | None:
+        """The canonical field a printed label names, or None when it is not a metadata label."""
+        if len(text) > MAX_LABEL_CHARS:
+            return None
+        return self.fields.get(normalize_label(text))
+
+    def with_synonyms(self, extra: Mapping[str, Iterable[str]]) -> LabelTable:
+        """This table plus more labels per field; a field name outside the record is a clear error."""
+        unknown = sorted(set(extra) - set(SYNONYMS))
+        if unknown:
+            raise ValueError(
+                f"unknown field(s) {', '.join(unknown)} for extra labels; the fields are {', '.join(SYNONYMS)}"
+            )
+        merged = dict(self.fields)
+        for fld, labels in extra.items():
+            for label in labels:
+                key = normalize_label(label)
+                if not key:
+                    raise ValueError(f"an empty label for field {fld}")
+                merged[key] = fld
+        return LabelTable(MappingProxyType(merged))
+
+
+DEFAULT_LABELS = LabelTable(LABEL_FIELDS)
 
 
 def split_leading_label(line: str) -> tuple[str, str, str] | None:

@@ -78,6 +78,7 @@ class ShellInfo:
     organ_id: int | None
     columns: list[ColumnLink]
     fragment: FragmentParams | None  # None: the page loads no list (a static or intro page)
+    sections: dict[int, str] = field(default_factory=dict)  # type -> URL of its link without a column
 
 
 @dataclass(frozen=True)
@@ -95,13 +96,24 @@ class ListEntry:
     date_raw: str = ""
 
 
+LIST, EMPTY, UNRECOGNISED = "list", "empty", "unrecognised"
+
+
 @dataclass(frozen=True)
 class ListPage:
-    """One page of a list fragment; `error` holds the platform's message when it answered one."""
+    """One answer of the list endpoint, classified as exactly one of three kinds:
+
+    - `list`: at least one entry;
+    - `empty`: a known empty marker (暂无相关信息 ..., or the list template with no rows);
+    - `unrecognised`: anything else (an error text such as 参数错误, a login or firewall page, another
+      kind of HTML, JSON, nothing at all). `reason` says what it looked like; it is never an empty list.
+    """
 
     entries: list[ListEntry]
-    page_count: int | None  # None only for an error answer
-    error: str | None = None
+    page_count: int | None  # None for an unrecognised answer
+    error: str | None = None  # the platform's error message, when it printed one
+    kind: str = LIST
+    reason: str | None = None
 
 
 # ------------------------------------------------------------------------------------ index
@@ -198,7 +210,23 @@ def parse_shell(html: str, base_url: str) -> ShellInfo:
                 break
     if organ_id is None and (parsed := urls.column_query(base_url)):
         organ_id = parsed[0]
-    return ShellInfo(site_id=site_id, organ_id=organ_id, columns=_columns(root, base_url), fragment=fragment)
+    return ShellInfo(
+        site_id=site_id,
+        organ_id=organ_id,
+        columns=_columns(root, base_url),
+        fragment=fragment,
+        sections=_sections(root, base_url),
+    )
+
+
+def _sections(root: Element, base_url: str) -> dict[int, str]:
+    """Links of the tree to a whole section (type=T without catId: 指南, 年报, 规范性文件库 ...), once per type."""
+    found: dict[int, str] = {}
+    for _el, url, _organ_id, query in _column_links(root, base_url):
+        type_ = _int(query.get("type"))
+        if type_ is not None and not query.get("catId") and type_ not in found:
+            found[type_] = url
+    return found
 
 
 def _fragment_params(script: str, obj: str) -> FragmentParams:
@@ -245,24 +273,92 @@ _DATE_CLASSES = frozenset({"date", "rq", "time", "sj"})
 _INDEX_CLASSES = frozenset({"yh", "syh", "index"})
 
 
-def parse_fragment(html: str, base_url: str) -> ListPage:
+# What an empty list says. The vendor's template prints the request's `result` parameter (which the
+# platform's own scripts set to 暂无相关信息) when a column has no item; these are the usual wordings.
+EMPTY_MARKERS = ("暂无相关信息", "暂无信息", "暂无数据", "暂无内容", "没有相关信息", "没有找到相关信息", "无相关信息")
+EMPTY_CLASSES = frozenset({"no-data", "nodata", "no_data", "empty", "no-info", "noinfo"})
+# The list containers of the vendor's skins: present with no row and no text, the list is empty.
+_LIST_CONTAINERS = frozenset({"xxgk_nav_list", "xxgk_navli", "gk_list", "xxgk_list"})
+_LOGIN = re.compile(r"登录|登陆|用户名|密码|验证码|login|sign in", re.I)
+_BLOCKED = re.compile(
+    r"访问被拦截|拦截|安全狗|云防护|云盾|防火墙|非法请求|拒绝访问|访问受限|请求被阻止|access denied|forbidden|"
+    r"web application firewall|\bwaf\b|blocked",
+    re.I,
+)
+_PUNCTUATION = re.compile(r"[\s\W_]+")
+
+
+def parse_fragment(html: str, base_url: str, empty_markers: tuple[str, ...] = ()) -> ListPage:
     """A page of a list fragment, either skin: entries (newest first, as shown) and the page count.
 
     Skin 1: ul.xxgk_nav_list > li > a[title] + span.date. Skin 2: div.xxgk_navli rows with
     li.xh / li.yh (索引号) / li.mc (title, 解读 or 文件 links) / li.rq (date) and a hidden hover
     box. Rows are found by their title links to detail pages, so other markups work too. The page
     count comes from the pager script (pageCount, or total / pageSize); no pager means one page.
+    An answer without entries is `empty` only when it shows a known empty marker (EMPTY_MARKERS plus
+    `empty_markers`) or the list template with nothing in it; anything else is `unrecognised`.
     """
     root = dom.parse_html(html, base_url)
     if root is None:
-        return ListPage(entries=[], page_count=1)
-    error = root.find(".//div[@class='error']")
+        return _unrecognised("an empty answer: no list and no empty marker")
     anchors = list(_title_anchors(root, base_url))
-    if error is not None and not anchors:
-        return ListPage(entries=[], page_count=None, error=" ".join(dom.text(error).split()))
-    titled = {id(a) for a, _, _ in anchors}
-    entries = [_entry(a, url, cid, _row_of(a, titled), base_url) for a, url, cid in anchors]
-    return ListPage(entries=_unique(entries), page_count=_page_count(root, len(entries)))
+    if anchors:
+        titled = {id(a) for a, _, _ in anchors}
+        entries = [_entry(a, url, cid, _row_of(a, titled), base_url) for a, url, cid in anchors]
+        return ListPage(entries=_unique(entries), page_count=_page_count(root, len(entries)))
+    return _without_entries(html, root, (*empty_markers, *EMPTY_MARKERS))
+
+
+def _unrecognised(reason: str, error: str | None = None) -> ListPage:
+    return ListPage(entries=[], page_count=None, error=error, kind=UNRECOGNISED, reason=reason)
+
+
+def _without_entries(html: str, root: Element, markers: tuple[str, ...]) -> ListPage:
+    """Classify an answer that holds no entry: a known empty marker, or unrecognised (and why)."""
+    stripped = html.lstrip()
+    if stripped[:1] in ("{", "["):
+        return _unrecognised(f"a JSON answer, not a list: {_gist(stripped)}")
+    shown = " ".join(dom.text_outside_scripts(root).split())
+    error = root.find(".//div[@class='error']")
+    if error is not None:
+        message = " ".join(dom.text(error).split())
+        return _unrecognised(f"an error message: {message}", error=message)
+    has_password = any((el.get("type") or "").lower() == "password" for el in root.iter("input"))
+    if has_password or (root.find(".//form") is not None and _LOGIN.search(shown)):
+        return _unrecognised(f"a login page: {_gist(_title_of(root) or shown)}")
+    if _BLOCKED.search(shown) or _BLOCKED.search(_title_of(root)):
+        return _unrecognised(f"a blocking or firewall page: {_gist(shown or _title_of(root))}")
+    if re.search(r"<html[\s>]|<!doctype", html[:2048], re.I) and not _has_container(root):
+        return _unrecognised(f"a whole HTML page, not a list fragment: {_gist(_title_of(root) or shown)}")
+    rest = shown
+    for marker in sorted(set(markers), key=len, reverse=True):
+        if marker and marker in rest:
+            rest = rest.replace(marker, "")
+            if not _PUNCTUATION.sub("", rest):
+                return ListPage(entries=[], page_count=1, kind=EMPTY, reason=f"the empty marker {marker}")
+    if not shown and (_has_container(root) or _has_empty_class(root)):
+        return ListPage(entries=[], page_count=1, kind=EMPTY, reason="the list template with no rows")
+    if not shown:
+        return _unrecognised("an answer with no list, no text and no empty marker")
+    return _unrecognised(f"no list entries and no empty marker; it says: {_gist(shown)}", error=_gist(shown))
+
+
+def _has_container(root: Element) -> bool:
+    return any(not dom.classes(el).isdisjoint(_LIST_CONTAINERS) for el in root.iter() if isinstance(el.tag, str))
+
+
+def _has_empty_class(root: Element) -> bool:
+    return any(not dom.classes(el).isdisjoint(EMPTY_CLASSES) for el in root.iter() if isinstance(el.tag, str))
+
+
+def _title_of(root: Element) -> str:
+    title = root.find(".//title")
+    return " ".join(dom.text(title).split()) if title is not None else ""
+
+
+def _gist(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _title_anchors(root: Element, base_url: str) -> Iterator[tuple[Element, str, int]]:

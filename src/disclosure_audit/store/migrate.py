@@ -106,3 +106,14 @@ def applied_migrations(url: str) -> list[tuple[str, str]]:
             "ORDER BY applied_at_utc, migration_id"
         )
         return [(row[0], row[1]) for row in cur.fetchall()]
+
+
+def ready_database(url: str | None = None) -> str:
+    """The database to work in, migrated to the latest schema: `url`, else the project database
+    (DISCLOSURE_DATABASE_URL, a local server, or a private cluster; created when missing)."""
+    from disclosure_audit.store import server
+
+    if url is None:
+        _, url = server.project_database()
+    apply_migrations(url)
+    return url

@@ -32,7 +32,6 @@ import re
 import shlex
 import socket
 import subprocess
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -44,11 +43,10 @@ import psycopg2
 from psycopg2 import sql
 
 from disclosure_audit.errors import DisclosureAuditError
+from disclosure_audit.locations import ENV_HOME, PROJECT_NAME, project_root  # noqa: F401  (re-exported)
 
-PROJECT_NAME = "disclosure-audit"
 ENV_URL = "DISCLOSURE_DATABASE_URL"
 ENV_NAME = "DISCLOSURE_DATABASE_NAME"
-ENV_HOME = "DISCLOSURE_HOME"
 DEFAULT_DATABASE = "disclosure_audit"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5432
@@ -118,28 +116,6 @@ def _check_url(url: str, where: str) -> None:
 
 
 # --------------------------------------------------------------------------- settings
-
-
-def project_root(start: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
-    """The folder of this project's pyproject.toml above `start` (default: cwd).
-
-    Else `DISCLOSURE_HOME`, else `start` itself. Private state (.local/) lives there.
-    """
-    env = os.environ if env is None else env
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                name = tomllib.loads(candidate.read_text(encoding="utf-8")).get("project", {}).get("name")
-            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-                continue
-            if name == PROJECT_NAME:
-                return folder
-    home = env.get(ENV_HOME)
-    if home:
-        return Path(home).expanduser().resolve()
-    return here
 
 
 def database_name(env: Mapping[str, str] | None = None) -> str:
