@@ -18,6 +18,7 @@ from disclosure_audit.crawl import CrawlConfig, CrawlSummary, crawl
 from disclosure_audit.replica.corpus import ORGS, Corpus
 from disclosure_audit.replica.server import Knobs, ReplicaServer
 from disclosure_audit.replica.site import ReplicaSite
+from disclosure_audit.replica.variants import DEFAULT_VARIANTS, Variants
 from disclosure_audit.store import migrate, server
 
 
@@ -81,16 +82,18 @@ def free_port() -> int:
 class Replica:
     """The replica on one port across simulated days, as a real site stays at one address."""
 
-    def __init__(self, items: int = 300, knobs: Knobs | None = None) -> None:
+    def __init__(self, items: int = 300, knobs: Knobs | None = None, variants: Variants = DEFAULT_VARIANTS) -> None:
         self.items = items
         self.knobs = knobs or Knobs()
+        self.variants = variants
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.server: ReplicaServer | None = None
 
     @contextmanager
-    def day(self, day: int, knobs: Knobs | None = None) -> Iterator[ReplicaServer]:
-        srv = ReplicaServer(ReplicaSite(Corpus(self.items, day, 0)), knobs or self.knobs, port=self.port)
+    def day(self, day: int, knobs: Knobs | None = None, variants: Variants | None = None) -> Iterator[ReplicaServer]:
+        site = ReplicaSite(Corpus(self.items, day, 0), variants=variants or self.variants)
+        srv = ReplicaServer(site, knobs or self.knobs, port=self.port)
         srv.start()
         try:
             yield srv

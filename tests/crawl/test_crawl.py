@@ -7,10 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psycopg2
 import pytest
 
+from disclosure_audit.checks.findings import query_findings
+from disclosure_audit.checks.prepare import prepare_facts
+from disclosure_audit.checks.run import run_checks
 from disclosure_audit.crawl_cli import iter_items
 from disclosure_audit.fields import ITEM_RECORD_KEYS
 from disclosure_audit.http.capture import read_capture
@@ -18,8 +22,10 @@ from disclosure_audit.replica.corpus import ORGS, Corpus
 from disclosure_audit.replica.scenarios import SEED_CID
 from disclosure_audit.replica.server import Knobs
 from disclosure_audit.replica.truth import build_truth
+from disclosure_audit.replica.variants import HOSTILE_ENTRIES, Variants
 
 KEYS = ITEM_RECORD_KEYS
+REPO = Path(__file__).resolve().parents[2]
 
 
 def assert_items_equal_truth(db: str, truth: dict, skip: set[int] = frozenset()) -> None:
@@ -241,3 +247,155 @@ def test_an_organisation_missing_from_the_index_is_a_clear_error(
     with replica.day(0), pytest.raises(DisclosureAuditError, match="not found on .*/public/.*合肥市地震局"):
         crawl_run(replica, fresh_db, tmp_path, orgs=[org, "合肥市不存在局"])
     assert query(fresh_db, "SELECT status, error LIKE '%%合肥市不存在局%%' FROM core.crawl_runs") == [("failed", True)]
+
+
+# ------------------------------------------------------------------------------------ never silent
+# Columns whose list endpoint answers something that is not a list (replica Variants.broken_lists):
+# 合肥市人民政府/工作动态 and /人事信息, 合肥市地震局/通知公告, 合肥市科学技术局/工作动态.
+BROKEN = {174103: "login", 174105: "json", 677104: "param_error", 670503: "waf"}
+# how the crawl names what each hostile list entry or detail page did (core.crawl_errors.kind)
+HOSTILE_KINDS = {
+    "off_site_href": "off_site",
+    "disallowed": "disallowed",
+    "redirect_away": "redirected_away",
+    "empty": "unreadable_detail",
+    "truncated": "unreadable_detail",
+    "deep": "unreadable_detail",
+    "mislabelled": "doubtful_decoding",
+}
+
+
+def _hostile_entries() -> dict[int, str]:
+    """One item of 合肥市地震局/工作动态's first page for every way an entry can be hostile."""
+    corpus = Corpus(300, 0, 0)
+    column = corpus.org(6771).column(677103)
+    items = corpus.list_page(column, 0, 15)
+    return {item.content_id: how for item, how in zip(items, HOSTILE_ENTRIES, strict=False)}
+
+
+@pytest.mark.parametrize(
+    ("shell", "empty"), [("variable", "marker"), ("concat", "bare"), ("meta", "marker"), ("runtime", "bare")]
+)
+def test_every_way_a_shell_passes_the_list_parameters_reads_every_item(
+    fresh_db, tmp_path, replica_at, crawl_run, shell, empty
+) -> None:
+    # variables declared elsewhere in the page, concatenations, the SiteId <meta>, values worked out
+    # only when the script runs (read in the sandbox); the one empty column by marker or bare template
+    replica = replica_at(300, variants=Variants(shell_params=shell, empty_list=empty))
+    with replica.day(0):
+        summary = crawl_run(replica, fresh_db, tmp_path)
+    assert summary.status == "succeeded", summary.errors
+    assert_items_equal_truth(fresh_db, build_truth(Corpus(300, 0, 0), replica.base_url))
+    assert query(fresh_db, "SELECT count(*) FILTER (WHERE empty), count(*) FILTER (WHERE outcome <> 'complete') "
+                           "FROM core.column_runs") == [(1, 0)]  # fmt: skip
+
+
+def test_a_list_answering_anything_but_a_list_is_unreadable_never_empty(
+    fresh_db, tmp_path, replica_at, crawl_run
+) -> None:
+    replica = replica_at(300, variants=Variants(broken_lists=BROKEN))
+    corpus = Corpus(300, 0, 0)
+    truth = build_truth(corpus, replica.base_url)
+    names = {f"{(org := corpus.org(c // 100)).name}/{org.column(c).name}" for c in BROKEN}
+    with replica.day(0):
+        summary = crawl_run(replica, fresh_db, tmp_path / "data")
+    assert summary.status == "degraded"
+    errors = query(
+        fresh_db,
+        "SELECT e.cat_id, e.kind, e.url, e.capture_id, e.message, c.url FROM core.crawl_errors e "
+        "LEFT JOIN core.captures c USING (capture_id) WHERE e.scope = 'column' ORDER BY 1",
+    )
+    assert [e[0] for e in errors] == sorted(BROKEN)
+    for cat_id, kind, url, capture_id, message, captured in errors:
+        # what was asked, what came back (kept as captured), and that it is not judged
+        assert kind == "unrecognised_list" and "/site/label/8888" in url and captured == url, (cat_id, url)
+        assert capture_id is not None and "not judged" in message, message
+    says = {e[0]: e[4] for e in errors}
+    assert "参数错误" in says[677104] and "login" in says[174103] and "JSON" in says[174105]
+    assert "firewall" in says[670503]
+    assert query(fresh_db, "SELECT cat_id FROM core.column_runs WHERE outcome = 'unreadable' ORDER BY 1") == [
+        (c,) for c in sorted(BROKEN)
+    ]
+    # everything else was read; nothing of the broken columns was guessed
+    broken_items = {t["content_id"] for t in truth["items"] if f"{t['org']}/{t['column']}" in names}
+    assert broken_items and not query(
+        fresh_db, "SELECT content_id FROM core.items WHERE content_id = ANY(%s)", (sorted(broken_items),)
+    )
+    assert_items_equal_truth(fresh_db, {"items": [t for t in truth["items"] if t["content_id"] not in broken_items]})
+
+    # the checks judge no unread column, say so, and open the site's availability finding
+    prepare_facts(fresh_db, rate=500.0)
+    checked = run_checks(fresh_db, tmp_path / "data", REPO / "expectations")
+    assert not checked.broken_rules, checked.broken_rules
+    with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
+        findings = query_findings(cur, open_only=True)
+    column_findings = {(f["org"], f["column"]) for f in findings if f["rule_id"].startswith("freshness.column")}
+    assert not {f"{o}/{c}" for o, c in column_findings} & names
+    unjudged = {s for (s,) in query(fresh_db, "SELECT subject FROM qa.not_evaluable WHERE rule_id = "
+                                              "'freshness.column_empty'")}  # fmt: skip
+    assert unjudged == names
+    assert [f["rule_id"] for f in findings if f["rule_id"] == "availability.site"] == ["availability.site"]
+
+    # the next night the lists answer again: the run succeeds and reads what was missed
+    with replica.day(0, variants=Variants()):
+        summary = crawl_run(replica, fresh_db, tmp_path / "data")
+    assert summary.status == "succeeded", summary.errors
+    assert_items_equal_truth(fresh_db, truth)
+
+
+def test_the_command_exits_non_zero_and_names_the_unread_column_with_its_capture(
+    fresh_db, tmp_path, replica_at
+) -> None:
+    replica = replica_at(300, variants=Variants(broken_lists={677104: "param_error"}))
+    env = {**os.environ, "DISCLOSURE_DATABASE_URL": fresh_db, "DISCLOSURE_DATA_DIR": str(tmp_path / "data")}
+    command = [sys.executable, "-m", "disclosure_audit", "crawl", "--quiet", "--rate", "500"]
+    with replica.day(0):
+        done = subprocess.run(
+            [*command, "--site", replica.base_url, "--org", "合肥市地震局"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    (capture_id,) = query(fresh_db, "SELECT capture_id FROM core.crawl_errors WHERE cat_id = 677104")[0]
+    assert "合肥市地震局/通知公告" in done.stdout and str(capture_id) in done.stdout, done.stdout
+    assert "degraded" in done.stdout
+    assert query(fresh_db, "SELECT status FROM core.crawl_runs") == [("degraded",)]
+
+
+def test_hostile_entries_are_errors_of_their_own_and_never_replace_a_good_version(
+    fresh_db, tmp_path, replica_at, crawl_run
+) -> None:
+    hostile = _hostile_entries()
+    assert sorted(hostile.values()) == sorted(HOSTILE_ENTRIES)
+    replica = replica_at(300, variants=Variants(hostile=hostile))
+    truth = build_truth(Corpus(300, 0, 0), replica.base_url)
+    with replica.day(0):
+        summary = crawl_run(replica, fresh_db, tmp_path / "data")
+    assert summary.status == "degraded"
+    entry_errors = query(
+        fresh_db, "SELECT content_id, kind, url, capture_id FROM core.crawl_errors WHERE scope = 'entry'"
+    )
+    assert {cid: kind for cid, kind, _, _ in entry_errors} == {c: HOSTILE_KINDS[h] for c, h in hostile.items()}
+    for cid, kind, url, capture_id in entry_errors:
+        assert str(cid) in url
+        fetched = kind not in ("off_site", "disallowed")  # a redirect away is kept as answered
+        assert (capture_id is not None) == fetched, (cid, kind)
+    # one bad entry stops nothing: every other item is stored exactly, the hostile ones not at all
+    assert_items_equal_truth(fresh_db, truth, skip=set(hostile))
+    assert not query(fresh_db, "SELECT 1 FROM core.items WHERE version > 0 AND content_id = ANY(%s)", (list(hostile),))
+
+    # a clean night reads them
+    with replica.day(0, variants=Variants()):
+        assert crawl_run(replica, fresh_db, tmp_path / "data").status == "succeeded"
+    assert_items_equal_truth(fresh_db, truth)
+    before = query(fresh_db, "SELECT content_id, version, detail_capture_id FROM core.items ORDER BY 1")
+
+    # a hostile night again, full: no bad page replaces a good version, nothing is taken as removed
+    with replica.day(0):
+        summary = crawl_run(replica, fresh_db, tmp_path / "data", full=True)
+    assert summary.status == "degraded"
+    assert_items_equal_truth(fresh_db, truth)
+    after = query(fresh_db, "SELECT content_id, version, detail_capture_id FROM core.items ORDER BY 1")
+    changed = {b[0] for b, a in zip(before, after, strict=True) if b[:2] != a[:2]}
+    assert changed == set()
+    kept = {a[0]: a[2] for a in after}
+    assert all(kept[c] == b[2] for b in before if (c := b[0]) in hostile)

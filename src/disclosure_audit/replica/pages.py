@@ -23,7 +23,8 @@ TYPE_NAMES = {1: "信息公开制度", 2: "信息公开指南", 3: "信息公开
 FRAGMENT_LABEL = "publicInfoList"
 FRAGMENT_PATH = "/site/label/8888"
 _SQ = "'"
-_EMPTY_JS = '""'
+# what the vendor's template prints for a column with no item: the `result` parameter of the request
+EMPTY_TEXT = "暂无相关信息"
 TITLE_MAX = 30  # list titles longer than this are cut and end with an ellipsis (skin 1)
 
 # Per label style: the h1 class of the title, the class of the body container, the label cell markup.
@@ -499,29 +500,72 @@ def _tree(org: Org, type_: int, column: Column | None) -> str:
     return "".join(out)
 
 
-def _list_script(org: Org, type_: int, column: Column | None) -> str:
-    """The inline script that loads the list fragment; skin 1 and skin 2 sites write it differently."""
+def _list_script(org: Org, type_: int, column: Column | None, style: str = "literal") -> str:
+    """The inline script that loads the list fragment; skin 1 and skin 2 sites write it differently.
+
+    `style` (Variants.shell_params) says how the script passes the parameters: literals; variables
+    declared earlier in the page; concatenations; the SiteId read from the page's <meta>; or values
+    the script works out only when it runs (from location and a helper function).
+    """
     cat = str(column.cat_id) if column is not None else ""
+    q = _SQ if org.skin == 2 else '"'
+    label, site, organ, type_v, cat_v, file_v = (
+        _js_str(FRAGMENT_LABEL, q),
+        str(SITE_ID),
+        _js_str(str(org.organ_id), q) if org.skin == 2 else str(org.organ_id),
+        _js_str(str(type_), q) if org.skin == 2 else str(type_),
+        _js_str(cat, q) if (org.skin == 2 or not cat) else cat,
+        _js_str(org.template, q),
+    )
+    if org.skin == 2:
+        site = _js_str(str(SITE_ID), q)
+    head = ""
+    if style == "variable":
+        head = (
+            f"var siteId = {site}, organId = {organ}, columnType = {type_v};\n"
+            f"var catId = {cat_v};\nvar listTemplate = {file_v};\n"
+        )
+        site, organ, type_v, cat_v, file_v = "siteId", "organId", "columnType", "catId", "listTemplate"
+    elif style == "concat":
+        half = len(org.template) // 2
+        head = f"var tplDir = {_js_str(org.template[:half], q)};\n"
+        file_v = f"tplDir + {_js_str(org.template[half:], q)}"
+        organ = f"{q}{q} + {org.organ_id}"
+        if cat:
+            cat_v = f"{q}{cat[:1]}{q} + {q}{cat[1:]}{q}"
+    elif style == "meta":
+        site = f"$({q}meta[name=SiteId]{q}).attr({q}content{q})"
+    elif style == "runtime":
+        head = (
+            "function queryValue(name) {\n"
+            "  var m = new RegExp('[?&]' + name + '=([^&]*)').exec(location.search);\n"
+            "  return m ? decodeURIComponent(m[1]) : '';\n}\n"
+        )
+        organ = "location.pathname.split('/').pop()"
+        type_v = f"queryValue('type') || {type_v}"
+        if cat:
+            cat_v = "queryValue('catId')"
+    result = _js_str(EMPTY_TEXT, q)
     if org.skin == 2:
         params = (
-            f"labelName: '{FRAGMENT_LABEL}', siteId: '{SITE_ID}', organId: '{org.organ_id}', "
-            f"type: '{type_}', catId: '{cat}', pageSize: 15, file: {_js_str(org.template, _SQ)}"
+            f"labelName: {label}, siteId: {site}, organId: {organ}, "
+            f"type: {type_v}, catId: {cat_v}, pageSize: 15, result: {result}, file: {file_v}"
         )
         return (
             '<script type="text/javascript">\n'
-            f"var listParams = {{{params}}};\n"
+            f"{head}var listParams = {{{params}}};\n"
             "function getPublicInfo(pageIndex) {\n"
             f"  $.get('{FRAGMENT_PATH}', $.extend({{}}, listParams, {{pageIndex: pageIndex}}),\n"
             "    function (d) { $('#public_info_list').html(d); });\n}\n"
             f"getPublicInfo({org.page_base});\n</script>"
         )
     params = (
-        f'labelName:"{FRAGMENT_LABEL}",siteId:{SITE_ID},organId:{org.organ_id},type:{type_},'
-        f"catId:{cat or _EMPTY_JS},pageSize:15,file:{_js_str(org.template)}"
+        f"labelName:{label},siteId:{site},organId:{organ},type:{type_v},"
+        f"catId:{cat_v},pageSize:15,result:{result},file:{file_v}"
     )
     return (
         '<script type="text/javascript">\n'
-        f"var publicInfoParam = {{{params}}};\n"
+        f"{head}var publicInfoParam = {{{params}}};\n"
         "function loadPublicInfoList(pageIndex) {\n"
         f'  $.ajax({{url:"{FRAGMENT_PATH}", type:"GET", dataType:"html",\n'
         "    data:$.extend({}, publicInfoParam, {pageIndex:pageIndex}),\n"
@@ -558,7 +602,7 @@ def _static_text(org: Org, type_: int) -> list[str]:
     ]
 
 
-def render_shell(org: Org, type_: int, column: Column | None) -> str:
+def render_shell(org: Org, type_: int, column: Column | None, style: str = "literal") -> str:
     """The catalogue shell /public/column/<organId>?type=<T>&catId=<catId>&action=list."""
     if type_ == 3 and column is None:
         column = _report_column(org)
@@ -571,7 +615,7 @@ def render_shell(org: Org, type_: int, column: Column | None) -> str:
     if type_ == 3 or (type_ == 4 and column is not None):
         main.append('<div class="xxgk_list_head"><span>标题</span><span>发布日期</span></div>')
         main.append('<div id="public_info_list"></div>\n<div id="page_div" class="page"></div>')
-        main.append(_list_script(org, type_, column))
+        main.append(_list_script(org, type_, column, style))
     elif type_ == 4:
         main.append('<div class="xxgk_intro">')
         main.append(f"<p>{_e(org.name)}法定主动公开内容，请点击左侧目录查看。</p>")
@@ -633,10 +677,22 @@ def render_fragment(
     page_index: int,
     page_size: int,
     resolve: Resolve,
+    empty_style: str = "marker",
+    result: str | None = None,
 ) -> str:
-    """One page of a column's list as returned by /site/label/8888 (page_index is 0-based)."""
+    """One page of a column's list as returned by /site/label/8888 (page_index is 0-based).
+
+    A column with no item shows the request's `result` text (EMPTY_TEXT when not given) in a
+    no-data row, or, with empty_style "bare", the list template with no row."""
     page_size = max(1, page_size)
     out: list[str] = []
+    if not items and total == 0:
+        if empty_style == "bare":
+            return '<ul class="clearfix xxgk_nav_list"></ul>\n' if org.skin != 2 else '<div class="xxgk_navli"></div>\n'
+        text = _e(result if result else EMPTY_TEXT)
+        if org.skin == 2:
+            return f'<div class="xxgk_navli no-data"><p>{text}</p></div>\n'
+        return f'<ul class="clearfix xxgk_nav_list"><li class="no-data">{text}</li></ul>\n'
     if org.skin == 2:
         back = column is not None and column.kind == "interpretation"
         word = "文件" if back else "解读"

@@ -6,12 +6,14 @@ import hashlib
 import re
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from disclosure_audit.replica import pages
-from disclosure_audit.replica.corpus import Corpus, now_in_site
+from disclosure_audit.replica.corpus import Corpus, Item, now_in_site
 from disclosure_audit.replica.http_types import Response
 from disclosure_audit.replica.model import SITE_ID, Column, Org
+from disclosure_audit.replica.variants import DEFAULT_VARIANTS, Variants
 
 _DETAIL = re.compile(r"^/public/(\d{1,10})/(\d{1,10})\.html$")
 _SHELL = re.compile(r"^/public/column/(\d{1,10})$")
@@ -22,14 +24,36 @@ ATTACHMENT_TYPES = {
     "xls": "application/vnd.ms-excel",
 }
 MAX_PAGE_SIZE = 100
+OFF_SITE = "http://other-host.invalid"  # where hostile entries point or redirect: never reachable
+# What a list endpoint answers instead of a list (Variants.broken_lists): status, body, content type.
+_BROKEN = {
+    "param_error": (200, "<p>参数错误</p>", "text/html; charset=utf-8"),
+    "login": (
+        200,
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>用户登录</title></head><body>'
+        '<form action="/login" method="post"><p>用户名：<input name="u"></p><p>密码：<input type="password" name="p">'
+        "</p><p>验证码：<input name=\"c\"></p><button>登录</button></form></body></html>",
+        "text/html; charset=utf-8",
+    ),
+    "waf": (
+        200,
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>访问被拦截</title></head><body>'
+        "<h1>您的请求被网站防火墙拦截</h1><p>如您是正常访问，请稍后重试。</p></body></html>",
+        "text/html; charset=utf-8",
+    ),
+    "json": (200, '{"status":1,"data":{"list":[],"total":0}}', "application/json; charset=utf-8"),
+}
 
 
 class ReplicaSite:
     """Answers GET requests for the platform's pages on one simulated day."""
 
-    def __init__(self, corpus: Corpus, crawl_delay: float | None = None) -> None:
+    def __init__(
+        self, corpus: Corpus, crawl_delay: float | None = None, variants: Variants = DEFAULT_VARIANTS
+    ) -> None:
         self.corpus = corpus
         self.crawl_delay = crawl_delay
+        self.variants = variants
         self._started = time.monotonic()
         self._start_clock = now_in_site(corpus.day)
         self._lock = threading.Lock()
@@ -77,11 +101,23 @@ class ReplicaSite:
             column = org.column(_int(q.get("catId"), -1))
             if column is None or column.type != 4:
                 return self.not_found()
-        return self._html(pages.render_shell(org, type_, column), org)
+        return self._html(pages.render_shell(org, type_, column, self.variants.shell_params), org)
 
     def _fragment(self, q: dict[str, str]) -> Response:
-        """The list endpoint behind every catalogue shell: an HTML fragment of one page of items."""
+        """The list endpoint behind every catalogue shell: an HTML fragment of one page of items.
+
+        As the platform does, a request missing a parameter or naming no known organisation or site
+        gets 参数错误 (unless Variants.strict_parameters is off: then only a wrong value does)."""
+        strict = self.variants.strict_parameters
         org = self.corpus.org(_int(q.get("organId"), -1))
+        if strict and (
+            org is None
+            or q.get("labelName") != pages.FRAGMENT_LABEL
+            or q.get("siteId") != str(SITE_ID)
+            or not q.get("file")
+            or q.get("type") in (None, "")
+        ):
+            return _text("<p>参数错误</p>", "text/html; charset=utf-8")
         if q.get("labelName") != pages.FRAGMENT_LABEL or org is None:
             return self.not_found()
         if q.get("siteId") not in (str(SITE_ID), None, ""):
@@ -97,6 +133,10 @@ class ReplicaSite:
             column = None
         if column is None or column.type != type_:
             return self._fragment_error("栏目不存在")
+        broken = self.variants.broken_lists.get(column.cat_id)
+        if broken is not None:
+            status, text, content_type = _BROKEN[broken]
+            return _text(text, content_type)
         size = _int(q.get("pageSize"), 15)
         if not 1 <= size <= MAX_PAGE_SIZE:
             size = 15
@@ -104,18 +144,52 @@ class ReplicaSite:
         page = max(_int(q.get("pageIndex"), org.page_base) - org.page_base, 0)
         total = self.corpus.column_size(column)
         items = self.corpus.list_page(column, page, size)
-        body = pages.render_fragment(org, column, items, total, page, size, self.corpus.item)
+        body = pages.render_fragment(
+            org, column, items, total, page, size, self.corpus.item, self.variants.empty_list, q.get("result")
+        )
+        body = self._hostile_hrefs(body, items)
         charset = "GB18030" if org.encoding == "gb18030" else "utf-8"
         return _text(body, f"text/html; charset={charset}", org.encoding)
 
     def _fragment_error(self, message: str) -> Response:
         return _text(f'<div class="error">{message}</div>', "text/html; charset=utf-8")
 
+    def _hostile_hrefs(self, body: str, items: Sequence[Item]) -> str:
+        """List entries that point where a crawler must not go (Variants.hostile): another host, or a
+        path robots.txt disallows."""
+        for item in items:
+            how = self.variants.hostile.get(item.content_id)
+            href = pages.item_url(item.org.organ_id, item.content_id)
+            if how == "off_site_href":
+                body = body.replace(f'href="{href}"', f'href="{OFF_SITE}{href}"')
+            elif how == "disallowed":
+                body = body.replace(f'href="{href}"', f'href="/private{href}"')
+        return body
+
     def _detail(self, organ_id: int, cid: int) -> Response:
         item = self.corpus.item(cid)
         if item is None or item.org.organ_id != organ_id:
             return self.not_found()
-        resp = self._html(pages.render_detail(item, self.corpus.item), item.org)
+        how = self.variants.hostile.get(cid)
+        if how == "redirect_away":
+            return Response(302, b"", headers={"Location": f"{OFF_SITE}/public/{organ_id}/{cid}.html"})
+        if how == "empty":
+            return Response(200, b"", "text/html; charset=utf-8", etag=_etag(b""))
+        page = pages.render_detail(item, self.corpus.item)
+        if how == "deep":
+            depth = 3000
+            page = page.replace("<body>", "<body>" + "<div>" * depth, 1)
+            page = page.replace("</body>", "</div>" * depth + "</body>", 1)
+        resp = self._html(page, item.org)
+        if how == "truncated":
+            # cut inside the metadata table, as a connection dropped mid-page leaves it
+            start, end = resp.body.find(b"<table"), resp.body.find(b"</table>")
+            cut = (start + end) // 2 if 0 <= start < end else len(resp.body) // 3
+            resp = Response(200, resp.body[:cut], resp.content_type, etag=_etag(resp.body[:cut]))
+        elif how == "mislabelled":
+            # GB18030 bytes under a page and header that say UTF-8
+            data = page.replace("charset=gb18030", "charset=utf-8").encode("gb18030")
+            resp = Response(200, data, "text/html; charset=utf-8", etag=_etag(data))
         resp.last_modified = item.last_modified
         return resp
 

@@ -1,0 +1,51 @@
+"""How the replica may render the platform where real sites differ, and how a hostile copy misbehaves.
+
+Each field is a knob the tests turn to exercise what the site profile claims to handle: shell scripts
+that pass the list parameters as literals, variables, concatenations, page values or only at run
+time; the vendor's empty marker or a bare list template; and, for the never-silent tests, list
+answers that are not lists and list entries or detail pages that cannot be read. The truth never
+changes with them: it says what the pages mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+SHELL_STYLES = ("literal", "variable", "concat", "meta", "runtime")
+EMPTY_STYLES = ("marker", "bare")
+BROKEN_LISTS = ("param_error", "login", "waf", "json")
+HOSTILE_ENTRIES = ("off_site_href", "disallowed", "redirect_away", "empty", "truncated", "mislabelled", "deep")
+
+
+@dataclass(frozen=True)
+class Variants:
+    """The replica's rendering choices; the defaults are the platform as Hefei serves it."""
+
+    # how the shell's script passes the list parameters: literal values; variables declared elsewhere
+    # in the page; string concatenation; the SiteId read from <meta>; or computed only when it runs
+    shell_params: str = "literal"
+    # an empty column: the vendor's marker (the `result` text, 暂无相关信息) or the list template with no row
+    empty_list: str = "marker"
+    # column cat_id -> what its list endpoint answers instead of a list (BROKEN_LISTS)
+    broken_lists: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    # content id -> how its list entry or detail page misbehaves (HOSTILE_ENTRIES)
+    hostile: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    # answer a missing or wrong list parameter with 参数错误, as the platform does (else the old lenience)
+    strict_parameters: bool = True
+
+    def __post_init__(self) -> None:
+        if self.shell_params not in SHELL_STYLES:
+            raise ValueError(f"shell_params must be one of {SHELL_STYLES}, got {self.shell_params!r}")
+        if self.empty_list not in EMPTY_STYLES:
+            raise ValueError(f"empty_list must be one of {EMPTY_STYLES}, got {self.empty_list!r}")
+        bad = sorted(set(self.broken_lists.values()) - set(BROKEN_LISTS))
+        if bad:
+            raise ValueError(f"broken_lists kinds must be among {BROKEN_LISTS}, got {bad}")
+        bad = sorted(set(self.hostile.values()) - set(HOSTILE_ENTRIES))
+        if bad:
+            raise ValueError(f"hostile kinds must be among {HOSTILE_ENTRIES}, got {bad}")
+
+
+DEFAULT_VARIANTS = Variants()
