@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,9 +16,11 @@ import pytest
 from disclosure_audit.checks.findings import query_findings
 from disclosure_audit.checks.prepare import prepare_facts
 from disclosure_audit.checks.run import run_checks
+from disclosure_audit.crawl import crawl
 from disclosure_audit.crawl_cli import iter_items
 from disclosure_audit.fields import ITEM_RECORD_KEYS
 from disclosure_audit.http.capture import read_capture
+from disclosure_audit.pipeline import Settings, crawl_config
 from disclosure_audit.replica.corpus import ORGS, Corpus
 from disclosure_audit.replica.scenarios import SEED_CID
 from disclosure_audit.replica.server import Knobs
@@ -265,6 +268,10 @@ HOSTILE_KINDS = {
 }
 
 
+def _finding_key(d: dict) -> tuple:
+    return (d["rule_id"], d["content_id"]) if d.get("content_id") is not None else (d["rule_id"], d["org"], d["column"])
+
+
 def _hostile_entries() -> dict[int, str]:
     """One item of 合肥市地震局/工作动态's first page for every way an entry can be hostile."""
     corpus = Corpus(300, 0, 0)
@@ -283,11 +290,18 @@ def test_every_way_a_shell_passes_the_list_parameters_reads_every_item(
     # only when the script runs (read in the sandbox); the one empty column by marker or bare template
     replica = replica_at(300, variants=Variants(shell_params=shell, empty_list=empty))
     with replica.day(0):
-        summary = crawl_run(replica, fresh_db, tmp_path)
+        summary = crawl_run(replica, fresh_db, tmp_path / "data")
+        prepare_facts(fresh_db, rate=500.0)  # the link checks ask the site
+        checked = run_checks(fresh_db, tmp_path / "data", REPO / "expectations")
     assert summary.status == "succeeded", summary.errors
     assert_items_equal_truth(fresh_db, build_truth(Corpus(300, 0, 0), replica.base_url))
     assert query(fresh_db, "SELECT count(*) FILTER (WHERE empty), count(*) FILTER (WHERE outcome <> 'complete') "
                            "FROM core.column_runs") == [(1, 0)]  # fmt: skip
+    # and the findings are the truth's defects: no false 空白栏目, none missed
+    assert not checked.broken_rules, checked.broken_rules
+    with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
+        found = {_finding_key(f) for f in query_findings(cur, open_only=True)}
+    assert found == {_finding_key(d) for d in build_truth(Corpus(300, 0, 0), replica.base_url)["defects"]}
 
 
 def test_a_list_answering_anything_but_a_list_is_unreadable_never_empty(
@@ -324,8 +338,9 @@ def test_a_list_answering_anything_but_a_list_is_unreadable_never_empty(
     assert_items_equal_truth(fresh_db, {"items": [t for t in truth["items"] if t["content_id"] not in broken_items]})
 
     # the checks judge no unread column, say so, and open the site's availability finding
-    prepare_facts(fresh_db, rate=500.0)
-    checked = run_checks(fresh_db, tmp_path / "data", REPO / "expectations")
+    with replica.day(0):
+        prepare_facts(fresh_db, rate=500.0)
+        checked = run_checks(fresh_db, tmp_path / "data", REPO / "expectations")
     assert not checked.broken_rules, checked.broken_rules
     with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
         findings = query_findings(cur, open_only=True)
@@ -399,3 +414,28 @@ def test_hostile_entries_are_errors_of_their_own_and_never_replace_a_good_versio
     assert changed == set()
     kept = {a[0]: a[2] for a in after}
     assert all(kept[c] == b[2] for b in before if (c := b[0]) in hostile)
+
+
+def test_a_site_file_alone_fits_the_profile_to_a_prefixed_site_with_another_label(
+    fresh_db, tmp_path, replica_at
+) -> None:
+    # the platform served under /chuzhou, its detail pages labelling 文号 as 文件编号: no code change,
+    # a site file with path_prefix and one label synonym
+    replica = replica_at(300, variants=Variants(path_prefix="/chuzhou", labels={"doc_number": "文件编号："}))
+    orgs = ["合肥市地震局", "合肥市科学技术局"]
+    site_file = tmp_path / "chuzhou.toml"
+    site_file.write_text(
+        f'profile = "lonsun"\nsite = "{replica.base_url}"\norgs = {json.dumps(orgs, ensure_ascii=False)}\n'
+        'path_prefix = "/chuzhou"\n\n[labels]\ndoc_number = ["文件编号"]\n',
+        encoding="utf-8",
+    )
+    settings = Settings(site_config=site_file, database_url=fresh_db, data_dir=tmp_path / "data")
+    config = crawl_config(settings, requests_per_second=500.0, max_in_flight_per_host=4, retry_wait_seconds=0.05)
+    with replica.day(0):
+        summary = crawl(config)
+    assert summary.status == "succeeded", summary.errors
+    truth = build_truth(Corpus(300, 0, 0), replica.base_url + "/chuzhou")
+    expected = [t for t in truth["items"] if t["org"] in orgs]
+    assert sum(1 for t in expected if t["doc_number"]) >= 10  # the label was needed
+    assert all(t["url"].startswith(replica.base_url + "/chuzhou/public/") for t in expected)
+    assert_items_equal_truth(fresh_db, {"items": expected})

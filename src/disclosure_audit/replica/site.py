@@ -64,6 +64,19 @@ class ReplicaSite:
 
     # ------------------------------------------------------------------ routing
     def handle(self, path: str, query: dict[str, list[str]]) -> Response:
+        prefix = self.variants.path_prefix
+        if not prefix or path == "/robots.txt":
+            return self._route(path, query)
+        if path != prefix and not path.startswith(prefix + "/"):
+            return self.not_found()
+        resp = self._route(path[len(prefix) :] or "/", query)
+        if resp.content_type.startswith("text/html") and resp.body:
+            resp.body = _prefixed(resp.body, prefix.encode("ascii"))
+        if "Location" in resp.headers and resp.headers["Location"].startswith("/"):
+            resp.headers["Location"] = prefix + resp.headers["Location"]
+        return resp
+
+    def _route(self, path: str, query: dict[str, list[str]]) -> Response:
         q = {k: v[-1] for k, v in query.items()}
         if path == "/robots.txt":
             return _text(pages.robots_txt(self.crawl_delay), "text/plain; charset=utf-8")
@@ -176,6 +189,10 @@ class ReplicaSite:
         if how == "empty":
             return Response(200, b"", "text/html; charset=utf-8", etag=_etag(b""))
         page = pages.render_detail(item, self.corpus.item)
+        for key, label in self.variants.labels.items():
+            shown = item.org.style.labels.get(key)
+            if shown:
+                page = page.replace(f">{shown}<", f">{label}<")
         if how == "deep":
             depth = 3000
             page = page.replace("<body>", "<body>" + "<div>" * depth, 1)
@@ -211,6 +228,16 @@ class ReplicaSite:
         # GB18030 organisations declare their charset only in the page's <meta>, as many such sites do
         content_type = "text/html" if encoding != "utf-8" else "text/html; charset=utf-8"
         return Response(200, data, content_type, etag=_etag(data))
+
+
+# Site-absolute paths in the replica's pages (links, sources, the list script's endpoint, the viewer's
+# file); ASCII, so replaced on the bytes of UTF-8 and GB18030 pages alike.
+_ABSOLUTE = re.compile(rb"""((?:href|src|action)=["']|url:\s*["']|\$\.get\(\s*'|file=|var pdf=')/(?!/)""")
+
+
+def _prefixed(body: bytes, prefix: bytes) -> bytes:
+    """A page of the platform as served under `prefix`: every site-absolute path it names carries it."""
+    return _ABSOLUTE.sub(lambda m: m.group(1) + prefix + b"/", body)
 
 
 def _text(body: str, content_type: str, encoding: str = "utf-8") -> Response:

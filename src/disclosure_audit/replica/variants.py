@@ -2,7 +2,8 @@
 
 Each field is a knob the tests turn to exercise what the site profile claims to handle: shell scripts
 that pass the list parameters as literals, variables, concatenations, page values or only at run
-time; the vendor's empty marker or a bare list template; and, for the never-silent tests, list
+time; the vendor's empty marker or a bare list template; a path prefix the whole platform is served
+under; metadata labels the platform's synonym table does not know; and, for the never-silent tests, list
 answers that are not lists and list entries or detail pages that cannot be read. The truth never
 changes with them: it says what the pages mean.
 """
@@ -28,6 +29,10 @@ class Variants:
     shell_params: str = "literal"
     # an empty column: the vendor's marker (the `result` text, 暂无相关信息) or the list template with no row
     empty_list: str = "marker"
+    # every page served under this prefix (e.g. /chuzhou): /chuzhou/public/, /chuzhou/site/label/8888 ...
+    path_prefix: str = ""
+    # field -> the label its detail pages show instead of the organisation's (e.g. {"doc_number": "文件编号："})
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # column cat_id -> what its list endpoint answers instead of a list (BROKEN_LISTS)
     broken_lists: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
     # content id -> how its list entry or detail page misbehaves (HOSTILE_ENTRIES)
@@ -40,6 +45,8 @@ class Variants:
             raise ValueError(f"shell_params must be one of {SHELL_STYLES}, got {self.shell_params!r}")
         if self.empty_list not in EMPTY_STYLES:
             raise ValueError(f"empty_list must be one of {EMPTY_STYLES}, got {self.empty_list!r}")
+        if self.path_prefix and (not self.path_prefix.startswith("/") or self.path_prefix.endswith("/")):
+            raise ValueError(f"path_prefix must look like /name, got {self.path_prefix!r}")
         bad = sorted(set(self.broken_lists.values()) - set(BROKEN_LISTS))
         if bad:
             raise ValueError(f"broken_lists kinds must be among {BROKEN_LISTS}, got {bad}")
