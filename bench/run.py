@@ -49,6 +49,7 @@ def benchmark(fn: Callable[[bool], list[Figure]]) -> Callable[[bool], list[Figur
 @benchmark
 def replica_start(quick: bool) -> list[Figure]:
     from disclosure_audit.replica.corpus import Corpus
+    from disclosure_audit.replica.model import SITE_ID
     from disclosure_audit.replica.site import ReplicaSite
 
     out = []
@@ -62,7 +63,7 @@ def replica_start(quick: bool) -> list[Figure]:
         for page in (0, (total - 1) // 15):
             q = {
                 "labelName": ["publicInfoList"],
-                "siteId": ["6781"],
+                "siteId": [str(SITE_ID)],
                 "organId": [str(org.organ_id)],
                 "type": ["4"],
                 "catId": [str(col.cat_id)],
@@ -70,7 +71,9 @@ def replica_start(quick: bool) -> list[Figure]:
                 "pageSize": ["15"],
                 "file": [org.template],
             }
-            assert site.handle("/site/label/8888", q).status == 200
+            resp = site.handle("/site/label/8888", q)
+            # a real list page, not 参数错误 or an error fragment: it links the column's detail pages
+            assert resp.status == 200 and f'href="/public/{org.organ_id}/'.encode() in resp.body, resp.body[:200]
         seconds = time.perf_counter() - t
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -199,7 +202,7 @@ def crawl_speed(quick: bool) -> list[Figure]:
 def _load_truth_items(url: str, corpus, run_label: str) -> tuple[int, float]:
     """Load a corpus's items as the crawl would (list entries, then detail merges), timing the merges."""
     from disclosure_audit.replica.truth import build_truth
-    from disclosure_audit.store.crawl_store import CrawlStore, DetailRow, ListRow
+    from disclosure_audit.store.crawl_store import ColumnRow, CrawlStore, DetailRow, ListRow
 
     base = "http://127.0.0.1:8321"
     truth = build_truth(corpus, base)
@@ -211,7 +214,9 @@ def _load_truth_items(url: str, corpus, run_label: str) -> tuple[int, float]:
         orgs = {o.name: o for o in corpus.orgs}
         for o in corpus.orgs:
             store.upsert_org(site_id, run_id, o.organ_id, o.name, f"{base}/public/column/{o.organ_id}")
-            store.upsert_columns(site_id, run_id, o.organ_id, [(c.type, c.cat_id, c.name, {}) for c in o.columns])
+            store.upsert_columns(
+                site_id, run_id, [ColumnRow(o.organ_id, c.type, c.cat_id, c.name, {}) for c in o.columns]
+            )
         rows, details = [], []
         for rec in truth["items"]:
             item = corpus.item(rec["content_id"], body=False)
