@@ -217,7 +217,7 @@ def test_dag_test_crawls_the_replica_into_the_database(airflow_home, replica, em
         cur.execute("SELECT rule_id, content_id FROM qa.findings WHERE closed_at IS NULL AND content_id IS NOT NULL")
         findings = set(cur.fetchall())
     conn.close()
-    assert len(expected) == 91 and stored == expected
+    assert len(expected) == 93 and stored == expected
     assert runs == [("succeeded", [ORG])]
     assert list((tmp_path / "data").rglob("*.warc.gz")), "the captures went to DISCLOSURE_DATA_DIR"
     # the check task ran every rule: the open findings are the org's injected defects

@@ -89,7 +89,7 @@ def test_demo_serve_keeps_the_replica_up_until_interrupted(empty_database_url, t
                 break
         out = "".join(lines)
         assert "press Ctrl-C to stop" in out, out
-        assert "新增 new 91," in out  # the earthquake bureau's items only
+        assert "新增 new 93," in out  # the earthquake bureau's items only
         base = re.search(r"keeps serving: (http://127\.0\.0\.1:\d+)/public/", out)
         assert base, out
         with urllib.request.urlopen(f"{base.group(1)}/public/6771/{SEED_CID}.html", timeout=10) as answer:

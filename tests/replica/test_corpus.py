@@ -105,7 +105,10 @@ def test_every_item_and_column_rule_has_a_failing_case() -> None:
 
 
 def test_a_year_without_a_holiday_schedule_is_not_evaluable(truth0: dict) -> None:
-    assert truth0["not_evaluable"] == [{"rule_id": "timing.publish_lag", "content_id": 9100716}]
+    assert {"rule_id": "timing.publish_lag", "content_id": 9100716} in truth0["not_evaluable"]
+    assert [d for d in truth0["not_evaluable"] if d["rule_id"].startswith("timing.")] == [
+        {"rule_id": "timing.publish_lag", "content_id": 9100716}
+    ]
     assert {"rule_id": "timing.future_date", "content_id": 9100716} in truth0["defects"]
 
 

@@ -319,13 +319,16 @@ def _fact(evidence: dict) -> dict:
     return {k: evidence.get(k) for k in ("fact", "found", "expected")}
 
 
-def _not_judged(cur) -> list[tuple[str, tuple[int, str, None, str]]]:
+def _not_judged(cur) -> list[tuple[str, tuple[int, str, int | None, str]]]:
     """Subjects a rule applies to but could not judge (its fact is NULL): a link on another host, a
     column whose list could not be read. Never a finding, never a pass."""
     out = []
     for rule_id, view, condition, reason in NOT_JUDGED:
         cur.execute(f"SELECT site_id, subject FROM {view} WHERE {condition}")  # noqa: S608 - constants only
-        out.extend((rule_id, (site_id, html.unescape(subject), None, reason)) for site_id, subject in cur.fetchall())
+        for site_id, subject in cur.fetchall():
+            subject = html.unescape(subject)
+            content_id = int(subject) if view == "qa.item_facts" else None  # an item's subject is its id
+            out.append((rule_id, (site_id, subject, content_id, reason)))
     return out
 
 

@@ -392,6 +392,10 @@ def _row_of(anchor: Element, titled: set[int]) -> Element:
     return row
 
 
+# The words of a row's links to its interpretations or its document (解读, 解读2, 文件1 ...).
+_ROW_LINK = re.compile(r"^(?:解读|文件|图解|视频解读)\d*$")
+
+
 def _entry(anchor: Element, url: str, cid: int, row: Element, base_url: str) -> ListEntry:
     title = anchor.get("title") or dom.text(anchor)
     date_raw = _row_date(row)
@@ -403,7 +407,9 @@ def _entry(anchor: Element, url: str, cid: int, row: Element, base_url: str) -> 
             continue
         if el.tag == "a":
             link = urls.resolve(base_url, el.get("href"))
-            if link and link != url and urls.content_id_of(link) is not None and link not in links:
+            # a link to another detail page, or one named 解读/文件 wherever it points (another site's too)
+            related = urls.content_id_of(link) is not None if link else False
+            if link and link != url and link not in links and (related or _ROW_LINK.match(dom.text(el).strip())):
                 links.append(link)
         elif len(el) == 0 and normalize_label(dom.text(el)).strip("[]【】") in _REPEALED:
             repealed = True

@@ -287,6 +287,8 @@ class Spec:
     # content ids of which the body repeals only a part (《X》第五条废止): those stay in force, so the
     # truth never counts them as repealed
     partial_repeals: tuple[int, ...] = ()
+    # interpretation links to other sites (shown under 相关解读 after the site's own)
+    external_interpretations: tuple[str, ...] = ()
 
     def on_day(self, day: int) -> Spec:
         """This specification as it stands on `day` (changes applied in day order)."""
@@ -382,7 +384,7 @@ class Corpus:
                 continue
             sd = s.on_day(day)
             self._day_specs[s.cid] = sd
-            col = ORGS_BY_ID[s.org].column_named(s.column)
+            col = ORGS_BY_ID[s.org].column_named(sd.column)
             self._extra_by_col.setdefault(col.cat_id, []).append((sd.publish_at, s.cid))
         for oi, o in enumerate(ORGS):
             rc = o.columns[REPORT_COLUMN_INDEX]
@@ -742,6 +744,7 @@ class Corpus:
             attachments=list(attachments),
             interpretation_ids=list(s.interpretations),
             original_ids=list(s.originals),
+            external_interpretations=s.external_interpretations,
             truth=truth,
             changed_at=spec.changed_at(self.day) if spec else None,
             scenario=s.scenario or None,

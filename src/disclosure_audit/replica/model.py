@@ -238,6 +238,7 @@ class Item:
     attachments: list[Attachment] = field(default_factory=list)
     interpretation_ids: list[int] = field(default_factory=list)
     original_ids: list[int] = field(default_factory=list)
+    external_interpretations: tuple[str, ...] = ()  # interpretation links to other sites
     truth: dict = field(default_factory=dict)  # normalized values, the keys of `replica truth`
     changed_at: datetime | None = None  # last change after publication (Last-Modified)
     scenario: str | None = None  # which defect scenario produced it (None for bulk items)

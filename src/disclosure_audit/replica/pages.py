@@ -709,9 +709,11 @@ def render_fragment(
             if item.repealed_marker:
                 mc.append('<span style="color:red">废止</span>')
             refs = item.original_ids if back else item.interpretation_ids
-            for n, ref in enumerate(refs, start=1):
-                link, _ = _link_target(ref, org, resolve)
-                text = f"{word}{n}" if len(refs) > 1 else word
+            links = [_link_target(ref, org, resolve)[0] for ref in refs]
+            if not back:
+                links += item.external_interpretations
+            for n, link in enumerate(links, start=1):
+                text = f"{word}{n}" if len(links) > 1 else word
                 mc.append(
                     f'<span class="split">|</span><a class="a" href="{_e(link)}" target="_blank">{text}</a>'
                 )
@@ -823,13 +825,16 @@ def _related(item: Item, resolve: Resolve) -> str:
         ("相关解读：", item.interpretation_ids, "政策解读"),
         ("相关文件：", item.original_ids, "政策文件"),
     ):
-        if not refs:
+        external = item.external_interpretations if heading == "相关解读：" else ()
+        if not refs and not external:
             continue
         out.append(f'<div class="xgjd"><span class="xgjd_tt">{heading}</span><ul>')
         for ref in refs:
             href, target = _link_target(ref, item.org, resolve)
             text = target.title if target is not None else fallback
             out.append(f'<li><a href="{_e(href)}" target="_blank" title="{_e(text)}">{_e(text)}</a></li>')
+        for href in external:
+            out.append(f'<li><a href="{_e(href)}" target="_blank" title="{fallback}">{fallback}</a></li>')
         out.append("</ul></div>")
     return "\n".join(out)
 

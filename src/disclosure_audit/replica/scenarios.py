@@ -1042,6 +1042,27 @@ def build_specs(seed: int) -> list[Spec]:
     )
     interpretation(repealing, 9100860)
 
+    # ---- an item moved between columns, and an interpretation on another site
+    news(
+        9101011,
+        E,
+        "工作动态",
+        "市地震局开展应急避难场所专项检查",
+        at(date(2025, 9, 16), 10, 0),
+        changes={1: {"column": "通知公告"}},
+        scenario="moved from 工作动态 to 通知公告 on day 1: a move, not a removal and a new item",
+    )
+    doc(
+        9101012,
+        E,
+        "规范性文件",
+        "合肥市地震局关于印发《合肥市建设工程抗震设防要求管理办法》的通知",
+        at(date(2025, 4, 10), 10, 0),
+        number=31,
+        external_interpretations=("https://www.gov.cn/zhengce/2025-04/12/content_7018001.htm",),
+        scenario="its only interpretation is on another site: recorded, never fetched, linkage not evaluable",
+    )
+
     specs.sort(key=lambda s: s.cid)
     seen: set[int] = set()
     for s in specs:

@@ -70,7 +70,7 @@ def truth_record(corpus: Corpus, item: Item, base_url: str) -> dict:
             )
         },
         "attachments": seen,
-        "interpretation_urls": [link(c) for c in item.interpretation_ids],
+        "interpretation_urls": [link(c) for c in item.interpretation_ids] + list(item.external_interpretations),
         "original_urls": [link(c) for c in item.original_ids],
         "name": t["name"],
         "category": t["category"],
@@ -133,10 +133,14 @@ def item_defects(corpus: Corpus, item: Item, duplicate_index_numbers: set[str]) 
             broken.add("format.index_number_unique")
     if kind in rules.POLICY_KINDS and not any(a.served == "pdf" for a in item.attachments):
         broken.add("attachment.pdf")
-    if kind in rules.NORMATIVE_KINDS and (
-        not item.interpretation_ids or not all(corpus.exists(c) for c in item.interpretation_ids)
-    ):
-        broken.add("linkage.interpretation")
+    if kind in rules.NORMATIVE_KINDS:
+        if not (item.interpretation_ids or item.external_interpretations) or not all(
+            corpus.exists(c) for c in item.interpretation_ids
+        ):
+            broken.add("linkage.interpretation")
+        elif item.external_interpretations:
+            # a link to another site is recorded, never fetched: whether it resolves is not known
+            not_evaluable.add("linkage.interpretation")
     if kind in rules.INTERPRETATION_KINDS and (
         not item.original_ids or not all(corpus.exists(c) for c in item.original_ids)
     ):
@@ -234,6 +238,13 @@ def changes(corpus: Corpus) -> list[dict]:
             assert old is not None and new is not None
             if _record(old) == _record(new) and old.body == new.body:
                 continue  # only what an attachment answers changed: the page itself did not
+            if old.column.cat_id != new.column.cat_id:
+                # listed in another column of the organisation: a move, not a removal and a new item;
+                # its page changes with it (组配分类 follows the column), a metadata change of its own
+                out.append({"content_id": cid, "change": "moved", "list_visible": True})
+                if old.fields != new.fields:
+                    out.append({"content_id": cid, "change": "metadata", "list_visible": True})
+                continue
             out.append(
                 {
                     "content_id": cid,
