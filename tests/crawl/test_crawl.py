@@ -26,6 +26,7 @@ from disclosure_audit.replica.scenarios import SEED_CID
 from disclosure_audit.replica.server import Knobs
 from disclosure_audit.replica.truth import build_truth
 from disclosure_audit.replica.variants import HOSTILE_ENTRIES, Variants
+from disclosure_audit.sites import SiteSettings
 
 KEYS = ITEM_RECORD_KEYS
 REPO = Path(__file__).resolve().parents[2]
@@ -439,3 +440,40 @@ def test_a_site_file_alone_fits_the_profile_to_a_prefixed_site_with_another_labe
     assert sum(1 for t in expected if t["doc_number"]) >= 10  # the label was needed
     assert all(t["url"].startswith(replica.base_url + "/chuzhou/public/") for t in expected)
     assert_items_equal_truth(fresh_db, {"items": expected})
+
+
+def test_the_library_tabs_and_a_department_host_are_read_as_the_platform_shows_them(
+    fresh_db, tmp_path, replica_at, crawl_run
+) -> None:
+    # 合肥市地震局 and 合肥市科学技术局 link a 行政规范性文件库 (type 6, tabs 有效/失效); 合肥市科学技术局's
+    # lists link its items on its department host (localhost here), which the site file names
+    replica = replica_at(300)
+    department = f"http://localhost:{replica.port}"
+    variants = Variants(library_orgs=(6771, 6705), department_host=department)
+    corpus = Corpus(300, 0, 0)
+    truth = build_truth(corpus, replica.base_url, library_orgs=(6771, 6705), department_host=department)
+    with replica.day(0, variants=variants):
+        # not named as the site's: every department entry is an error of its own, the rest is read
+        summary = crawl_run(replica, fresh_db, tmp_path / "data")
+        assert summary.status == "degraded"
+        refused = query(fresh_db, "SELECT DISTINCT e.kind, i.organ_id FROM core.items i JOIN core.crawl_errors e "
+                                  "USING (content_id) WHERE e.scope = 'entry'")  # fmt: skip
+        assert refused == [("off_site", 6705)]
+        # named: everything is read, and the checks find exactly the truth's defects
+        settings = SiteSettings(hosts=(f"localhost:{replica.port}",))
+        summary = crawl_run(replica, fresh_db, tmp_path / "data", settings=settings)
+        assert summary.status == "succeeded", summary.errors
+        prepare_facts(fresh_db, rate=500.0)
+        checked = run_checks(fresh_db, tmp_path / "data", REPO / "expectations")
+    assert_items_equal_truth(fresh_db, truth)
+    assert all(t["url"].startswith(department) for t in truth["items"] if t["org"] == "合肥市科学技术局")
+    assert {(t["content_id"], t["tab"]) for t in truth["library"]} == set(
+        query(fresh_db, "SELECT content_id, tab FROM core.library_entries")
+    )
+    assert any(t["tab"] == "失效" for t in truth["library"]), "both tabs carry documents"
+    register = dict(query(fresh_db, "SELECT content_id, library_tab FROM report.normative_register"))
+    assert all(register[t["content_id"]] == t["tab"] for t in truth["library"])
+    assert not checked.broken_rules, checked.broken_rules
+    with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
+        found = {_finding_key(f) for f in query_findings(cur, open_only=True)}
+    assert found == {_finding_key(d) for d in truth["defects"]}

@@ -25,6 +25,7 @@ FRAGMENT_PATH = "/site/label/8888"
 _SQ = "'"
 # what the vendor's template prints for a column with no item: the `result` parameter of the request
 EMPTY_TEXT = "暂无相关信息"
+LIBRARY_NAME = "行政规范性文件库"
 TITLE_MAX = 30  # list titles longer than this are cut and end with an ellipsis (skin 1)
 
 # Per label style: the h1 class of the title, the class of the body container, the label cell markup.
@@ -474,7 +475,17 @@ def _report_column(org: Org) -> Column | None:
     return None
 
 
-def _tree(org: Org, type_: int, column: Column | None) -> str:
+def library_url(organ_id: int, cat_ids: Sequence[int]) -> str:
+    """The 行政规范性文件库 page of an organisation: /public/column/<organId>?type=6&catIds=a,b&action=list."""
+    return f"/public/column/{organ_id}?type=6&catIds={','.join(str(c) for c in cat_ids)}&action=list"
+
+
+def library_columns(org: Org) -> list[Column]:
+    """The catalogue columns whose documents the organisation's library lists: its normative ones."""
+    return [c for c in org.columns if c.type == 4 and c.name in ("规范性文件", "行政规范性文件")]
+
+
+def _tree(org: Org, type_: int, column: Column | None, library: bool = False) -> str:
     current = column.cat_id if column is not None else None
     out = [f'<div class="xxgk_left"><h2 class="org_name">{_e(org.name)}</h2><ul class="xxgk_tree">']
 
@@ -496,6 +507,9 @@ def _tree(org: Org, type_: int, column: Column | None) -> str:
     else:
         li(TYPE_NAMES[3], column_url(org.organ_id, 3), type_ == 3)
     li(TYPE_NAMES[5], column_url(org.organ_id, 5), type_ == 5)
+    if library:
+        cats = [c.cat_id for c in library_columns(org)]
+        li(LIBRARY_NAME, library_url(org.organ_id, cats), type_ == 6)
     out.append("</ul></div>")
     return "".join(out)
 
@@ -602,7 +616,9 @@ def _static_text(org: Org, type_: int) -> list[str]:
     ]
 
 
-def render_shell(org: Org, type_: int, column: Column | None, style: str = "literal") -> str:
+def render_shell(
+    org: Org, type_: int, column: Column | None, style: str = "literal", library: bool = False
+) -> str:
     """The catalogue shell /public/column/<organId>?type=<T>&catId=<catId>&action=list."""
     if type_ == 3 and column is None:
         column = _report_column(org)
@@ -610,7 +626,7 @@ def render_shell(org: Org, type_: int, column: Column | None, style: str = "lite
     col_name = column.name if column is not None and type_ in (3, 4) else type_name
     crumb_href = column_url(org.organ_id, type_, column.cat_id if column is not None else None)
     main = ['<div class="xxgk_main clearfix">', _position(org, (col_name, crumb_href))]
-    main.append(_tree(org, type_, column))
+    main.append(_tree(org, type_, column, library))
     main.append(f'<div class="xxgk_right"><div class="xxgk_right_title"><h2>{_e(col_name)}</h2></div>')
     if type_ == 3 or (type_ == 4 and column is not None):
         main.append('<div class="xxgk_list_head"><span>标题</span><span>发布日期</span></div>')
@@ -635,6 +651,46 @@ def render_shell(org: Org, type_: int, column: Column | None, style: str = "lite
         org=org,
         title=f"{col_name}_{org.name}_{SITE_NAME}",
         metas=[("ColumnName", col_name), ("ColumnType", type_name), ("ContentSource", org.name)],
+        main="\n".join(main),
+        encoding=org.encoding,
+    )
+
+
+def render_library(org: Org) -> str:
+    """The 行政规范性文件库 page (type 6): two tabs, 有效 and 失效, each filled by its own list request
+    with the vendor's validity flags (isInvalid)."""
+    cats = [c.cat_id for c in library_columns(org)]
+    href = library_url(org.organ_id, cats)
+    params = (
+        f"labelName: {_js_str(FRAGMENT_LABEL, _SQ)}, siteId: '{SITE_ID}', organId: '{org.organ_id}', type: '6', "
+        f"catIds: '{','.join(str(c) for c in cats)}', pageSize: 15, result: {_js_str(EMPTY_TEXT, _SQ)}, "
+        f"file: {_js_str(org.template, _SQ)}"
+    )
+    script = (
+        '<script type="text/javascript">\n'
+        f"var libParams = {{{params}}};\n"
+        "function loadLibrary(box, flags, pageIndex) {\n"
+        f"  $.get('{FRAGMENT_PATH}', $.extend({{}}, libParams, {{isInvalid: flags, pageIndex: pageIndex}}),\n"
+        "    function (d) { $(box).html(d); });\n}\n"
+        f"loadLibrary('#lib_valid', '0,3', {org.page_base});\n"
+        f"loadLibrary('#lib_invalid', '1,2', {org.page_base});\n</script>"
+    )
+    main = [
+        '<div class="xxgk_main clearfix">',
+        _position(org, (LIBRARY_NAME, href)),
+        _tree(org, 6, None, library=True),
+        f'<div class="xxgk_right"><div class="xxgk_right_title"><h2>{_e(LIBRARY_NAME)}</h2></div>',
+        '<ul class="lib_tabs clearfix"><li class="on" data-box="#lib_valid">有效</li>'
+        '<li data-box="#lib_invalid">失效</li></ul>',
+        '<div class="xxgk_list_head"><span>标题</span><span>发布日期</span></div>',
+        '<div id="lib_valid"></div>\n<div id="lib_invalid" style="display:none"></div>',
+        script,
+        "</div></div>",
+    ]
+    return _page(
+        org=org,
+        title=f"{LIBRARY_NAME}_{org.name}_{SITE_NAME}",
+        metas=[("ColumnName", LIBRARY_NAME), ("ColumnType", LIBRARY_NAME), ("ContentSource", org.name)],
         main="\n".join(main),
         encoding=org.encoding,
     )

@@ -13,7 +13,7 @@ from disclosure_audit.replica import pages
 from disclosure_audit.replica.corpus import Corpus, Item, now_in_site
 from disclosure_audit.replica.http_types import Response
 from disclosure_audit.replica.model import SITE_ID, Column, Org
-from disclosure_audit.replica.variants import DEFAULT_VARIANTS, Variants
+from disclosure_audit.replica.variants import DEFAULT_VARIANTS, DEPARTMENT_ORG, Variants, library_flag
 
 _DETAIL = re.compile(r"^/public/(\d{1,10})/(\d{1,10})\.html$")
 _SHELL = re.compile(r"^/public/column/(\d{1,10})$")
@@ -107,6 +107,9 @@ class ReplicaSite:
     def _shell(self, organ_id: int, q: dict[str, str]) -> Response:
         org = self.corpus.org(organ_id)
         type_ = _int(q.get("type"), 4)
+        library = org is not None and org.organ_id in self.variants.library_orgs
+        if type_ == 6 and library:
+            return self._html(pages.render_library(org), org)  # type: ignore[arg-type]
         if org is None or type_ not in (1, 2, 3, 4, 5):
             return self.not_found()
         column: Column | None = None
@@ -114,7 +117,7 @@ class ReplicaSite:
             column = org.column(_int(q.get("catId"), -1))
             if column is None or column.type != 4:
                 return self.not_found()
-        return self._html(pages.render_shell(org, type_, column, self.variants.shell_params), org)
+        return self._html(pages.render_shell(org, type_, column, self.variants.shell_params, library), org)
 
     def _fragment(self, q: dict[str, str]) -> Response:
         """The list endpoint behind every catalogue shell: an HTML fragment of one page of items.
@@ -138,6 +141,8 @@ class ReplicaSite:
         if q.get("file") != org.template:
             return self._fragment_error("模板文件不存在")
         type_ = _int(q.get("type"), 4)
+        if type_ == 6 and org.organ_id in self.variants.library_orgs:
+            return self._library_fragment(org, q)
         if type_ == 3:
             column = next((c for c in org.columns if c.type == 3), None)
         elif type_ == 4:
@@ -161,8 +166,42 @@ class ReplicaSite:
             org, column, items, total, page, size, self.corpus.item, self.variants.empty_list, q.get("result")
         )
         body = self._hostile_hrefs(body, items)
+        body = self._department_hrefs(body, org)
         charset = "GB18030" if org.encoding == "gb18030" else "utf-8"
         return _text(body, f"text/html; charset={charset}", org.encoding)
+
+    def _library_fragment(self, org: Org, q: dict[str, str]) -> Response:
+        """One page of a library tab: the documents of its columns whose validity flag it asks for."""
+        columns = [org.column(_int(c, -1)) for c in (q.get("catIds") or "").split(",") if c.strip()]
+        flags = {f.strip() for f in (q.get("isInvalid") or "").split(",") if f.strip()}
+        if not columns or any(c is None or c.type != 4 for c in columns) or not flags:
+            return _text("<p>参数错误</p>", "text/html; charset=utf-8")
+        listed: list[Item] = []
+        for col in columns:
+            listed += [
+                i
+                for i in self.corpus.list_page(col, 0, max(1, self.corpus.column_size(col)))  # type: ignore[arg-type]
+                if library_flag(i.truth.get("validity")) in flags
+            ]
+        listed.sort(key=lambda i: (i.publish_at, i.content_id), reverse=True)
+        size = _int(q.get("pageSize"), 15)
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            size = 15
+        page = max(_int(q.get("pageIndex"), org.page_base) - org.page_base, 0)
+        shown = listed[page * size : (page + 1) * size]
+        body = pages.render_fragment(
+            org, columns[0], shown, len(listed), page, size, self.corpus.item, self.variants.empty_list, q.get("result")
+        )
+        body = self._department_hrefs(body, org)
+        charset = "GB18030" if org.encoding == "gb18030" else "utf-8"
+        return _text(body, f"text/html; charset={charset}", org.encoding)
+
+    def _department_hrefs(self, body: str, org: Org) -> str:
+        """The department's lists link its items on its own host (Variants.department_host)."""
+        host = self.variants.department_host
+        if not host or org.organ_id != DEPARTMENT_ORG:
+            return body
+        return body.replace(f'href="/public/{org.organ_id}/', f'href="{host}/public/{org.organ_id}/')
 
     def _fragment_error(self, message: str) -> Response:
         return _text(f'<div class="error">{message}</div>', "text/html; charset=utf-8")

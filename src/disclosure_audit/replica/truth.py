@@ -24,9 +24,11 @@ from disclosure_audit import rules
 from disclosure_audit.fields import ITEM_RECORD_KEYS
 from disclosure_audit.replica.corpus import BULK_ID_BASE, Corpus
 from disclosure_audit.replica.model import Item
+from disclosure_audit.replica.variants import DEPARTMENT_ORG, library_tab
 
 TRUTH_ITEM_KEYS = ITEM_RECORD_KEYS
 
+LIBRARY_COLUMNS = ("规范性文件", "行政规范性文件")  # what a library lists (pages.library_columns)
 _DOC_NUMBER = re.compile(rules.get("format.doc_number").param("pattern"))
 _INDEX_NUMBER = re.compile(rules.get("format.index_number").param("pattern"))
 
@@ -284,8 +286,14 @@ def _list_row(item: Item) -> tuple:
     )
 
 
-def build_truth(corpus: Corpus, base_url: str) -> dict:
-    """The whole truth of the corpus day as one JSON-ready object."""
+def build_truth(
+    corpus: Corpus, base_url: str, library_orgs: tuple[int, ...] = (), department_host: str | None = None
+) -> dict:
+    """The whole truth of the corpus day as one JSON-ready object.
+
+    With `library_orgs` (Variants.library_orgs), `library` lists the documents each 行政规范性文件库 shows
+    and the tab that shows them; with `department_host`, the department's items are at home on that host
+    (their pages are read there, so their own links resolve there too)."""
     ids = list(corpus.iter_ids())
     items = [corpus.item(c, body=False) for c in ids]
     counts = Counter(
@@ -295,7 +303,8 @@ def build_truth(corpus: Corpus, base_url: str) -> dict:
     records, defects, not_evaluable = [], [], []
     for item in items:
         assert item is not None
-        records.append(truth_record(corpus, item, base_url))
+        home = department_host if department_host and item.org.organ_id == DEPARTMENT_ORG else base_url
+        records.append(truth_record(corpus, item, home))
         broken, unknown = item_defects(corpus, item, duplicates)
         defects += [{"rule_id": r, "content_id": item.content_id} for r in sorted(broken)]
         not_evaluable += [{"rule_id": r, "content_id": item.content_id} for r in sorted(unknown)]
@@ -313,4 +322,9 @@ def build_truth(corpus: Corpus, base_url: str) -> dict:
         "defects": defects,
         "not_evaluable": not_evaluable,
         "changes": changes(corpus),
+        "library": [
+            {"content_id": item.content_id, "org": item.org.name, "tab": library_tab(item.truth.get("validity"))}
+            for item in items
+            if item is not None and item.org.organ_id in library_orgs and item.column.name in LIBRARY_COLUMNS
+        ],
     }
