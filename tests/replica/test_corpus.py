@@ -15,6 +15,7 @@ from disclosure_audit import rules
 from disclosure_audit.replica.corpus import ORGS, Corpus, org_named
 from disclosure_audit.replica.reports import report_figures
 from disclosure_audit.replica.scenarios import SEED_CID, build_specs
+from disclosure_audit.replica.text import doc_number_well_formed, index_number_well_formed
 from disclosure_audit.replica.truth import TRUTH_ITEM_KEYS, build_truth
 
 BASE = "http://127.0.0.1:8321"
@@ -241,3 +242,37 @@ def test_the_replica_never_imports_the_code_it_judges() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("shown", "well_formed"),
+    [
+        ("合震〔2020〕24号", True),
+        ("合震〔2022〕 11号", True),  # whitespace is format.whitespace's matter, not this one's
+        ("合政办秘〔2021〕112号", True),
+        ("合震[2021]3号", False),
+        ("合财（2022）12号", False),
+        ("合科【2023】7号", False),
+        ("合震〔2021〕03号", False),
+        ("〔2021〕3号", False),
+        ("合震〔21〕3号", False),
+    ],
+)
+def test_the_truth_reads_a_doc_number_by_its_own_parts(shown: str, well_formed: bool) -> None:
+    assert doc_number_well_formed(shown) is well_formed
+
+
+@pytest.mark.parametrize(
+    ("shown", "well_formed"),
+    [
+        ("003249538/202006-00012", True),
+        ("11340100MB1234567X/202104-00003", True),  # the 18-character credit code
+        ("003249546/2021-00015", True),  # the national guideline's year-only form
+        ("003249538/2021-6-12", False),
+        ("0032495622021060012", False),
+        ("00324955X/202113-00004", False),  # month 13
+        ("003249538/202100-00001", False),
+    ],
+)
+def test_the_truth_reads_an_index_number_by_its_own_parts(shown: str, well_formed: bool) -> None:
+    assert index_number_well_formed(shown) is well_formed

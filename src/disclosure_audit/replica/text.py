@@ -170,3 +170,41 @@ def body_for(
         sentences = r.sample(BODY_SENTENCES, k=r.randint(2, 4))
         out.append("".join(s.format(topic=topic, kind=doc_kind, year=year, short=short) for s in sentences))
     return out
+
+
+# ------------------------------------------------------------------------------------ numbers as written
+# How the generator writes a 文号 and a 索引号 when it does not set out to break one (GB/T 9704 and the
+# national 索引号 guideline). The truth judges a shown number by taking it apart here, by the replica's
+# own reading, never by the pattern the checks use: what it reports is then evidence about them.
+
+
+def doc_number_well_formed(shown: str) -> bool:
+    """机关代字〔yyyy〕n号: letters (CJK or Latin) for the agency, the year in 〔〕, a serial without a
+    leading zero. Whitespace is another rule's matter and is ignored here."""
+    text = "".join(shown.split())
+    agency, opened, rest = text.partition("〔")
+    year, closed, tail = rest.partition("〕")
+    serial = tail[:-1] if tail.endswith("号") else ""
+    return bool(
+        opened
+        and closed
+        and agency
+        and all(ch.isalpha() for ch in agency)
+        and len(year) == 4
+        and year.isascii()
+        and year.isdigit()
+        and serial.isascii()
+        and serial.isdigit()
+        and not serial.startswith("0")
+    )
+
+
+def index_number_well_formed(shown: str) -> bool:
+    """<9-character organisation code or 18-character credit code>/<yyyyMM or yyyy>-<5-digit serial>."""
+    code, slash, rest = shown.strip().partition("/")
+    period, dash, serial = rest.partition("-")
+    code_ok = len(code) in (9, 18) and all(ch.isascii() and (ch.isdigit() or ch.isupper()) for ch in code)
+    serial_ok = len(serial) == 5 and serial.isascii() and serial.isdigit()
+    if not (slash and dash and code_ok and serial_ok and period.isascii() and period.isdigit()):
+        return False
+    return len(period) == 4 or (len(period) == 6 and 1 <= int(period[4:]) <= 12)

@@ -24,13 +24,12 @@ from disclosure_audit import rules
 from disclosure_audit.fields import ITEM_RECORD_KEYS
 from disclosure_audit.replica.corpus import BULK_ID_BASE, Corpus
 from disclosure_audit.replica.model import Item
+from disclosure_audit.replica.text import doc_number_well_formed, index_number_well_formed
 from disclosure_audit.replica.variants import DEPARTMENT_ORG, library_tab
 
 TRUTH_ITEM_KEYS = ITEM_RECORD_KEYS
 
 LIBRARY_COLUMNS = ("规范性文件", "行政规范性文件")  # what a library lists (pages.library_columns)
-_DOC_NUMBER = re.compile(rules.get("format.doc_number").param("pattern"))
-_INDEX_NUMBER = re.compile(rules.get("format.index_number").param("pattern"))
 
 
 def item_url(base_url: str, organ_id: int, cid: int) -> str:
@@ -118,7 +117,7 @@ def item_defects(corpus: Corpus, item: Item, duplicate_index_numbers: set[str]) 
         broken.add("completeness.item_fields")
     if shown("issuer") and item.org.name not in [p.strip() for p in f["issuer"].split("、")]:
         broken.add("completeness.issuer_full_name")
-    if shown("doc_number") and not _DOC_NUMBER.match("".join(f["doc_number"].split())):
+    if shown("doc_number") and not doc_number_well_formed(f["doc_number"]):
         broken.add("format.doc_number")
     if (shown("written_date") and t["written_date"] is None) or (shown("publish_date") and t["publish_date"] is None):
         broken.add("format.date")
@@ -129,7 +128,7 @@ def item_defects(corpus: Corpus, item: Item, duplicate_index_numbers: set[str]) 
         broken.add("format.title_match")
     if shown("index_number"):
         number = f["index_number"].strip()
-        if not _INDEX_NUMBER.match(number):
+        if not index_number_well_formed(number):
             broken.add("format.index_number")
         if number in duplicate_index_numbers:
             broken.add("format.index_number_unique")
