@@ -128,6 +128,7 @@ class _Crawl:
         self.errors: list[ErrorRow] = []  # as recorded, for the summary
         self.clean_columns: list[tuple[int, int, int]] = []  # read to their end without a warning
         self.listed: dict[tuple[int, int, int], date | None] = {}  # readable columns: oldest date read
+        self.library_types: set[int] = set()  # the column types the profile lists libraries under
         self.sightings: dict[int, list[tuple[tuple[int, int, int], int | None]]] = {}
         self.unreadable_columns: list[str] = []
         self.columns_seen = 0
@@ -206,6 +207,7 @@ class _Crawl:
                                  org.url), "org", org)  # fmt: skip
             return []
         self.store.upsert_columns(self.site_id, self.run_id, [self._column_row(c) for c in columns])
+        self.library_types.update(c.type for c in columns if c.role == LIBRARY)
         return columns
 
     @staticmethod
@@ -410,7 +412,7 @@ class _Crawl:
             columns = {k for k, _ in seen}
             if key in columns:
                 continue
-            if home[1] != 6:  # an item homed in the library moves to its catalogue column whenever listed there
+            if home[1] not in self.library_types:  # one homed in a library moves whenever a catalogue lists it
                 if key not in self.listed:
                     continue  # its home column was not read in this run: nothing to conclude
                 oldest = self.listed[key]
