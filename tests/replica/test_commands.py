@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from disclosure_audit import rules
-from disclosure_audit.replica.corpus import Corpus
+from disclosure_audit.replica.corpus import ORGS_BY_ID, Corpus
 from disclosure_audit.replica.server import Knobs, ReplicaServer
 from disclosure_audit.replica.site import ReplicaSite
 
@@ -89,6 +89,34 @@ def test_bad_options_get_a_clear_error_and_exit_code() -> None:
     assert done.returncode == 1 and "too small" in done.stderr and "Traceback" not in done.stderr
     done = run_cli("replica", "serve", "--fault-5xx", "1.5")
     assert done.returncode == 2 and "between 0 and 1" in done.stderr
+
+
+def test_serve_takes_the_platform_variants_and_says_which_are_on() -> None:
+    proc = subprocess.Popen(
+        [*CLI, "replica", "serve", "--port", "0", "--shell-params", "variable", "--broken-list", "677104=param_error",
+         "--hostile", "9100717=empty", "--library-org", "6771"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(11)]
+        url = re.search(r"(http://127\.0\.0\.1:\d+)/public/", lines[0]).group(1)  # type: ignore[union-attr]
+        shown = "".join(lines)
+        assert "variants: shell-params=variable, library=[6771]" in shown, shown
+        assert "677104: 'param_error'" in shown and "9100717: 'empty'" in shown
+        shell = requests.get(f"{url}/public/column/6771?type=4&catId=677104&action=list", timeout=10).text
+        assert "organId: organId" in shell and "type=6&amp;catIds=677101" in shell
+        listed = requests.get(f"{url}/site/label/8888", timeout=10, params={
+            "labelName": "publicInfoList", "siteId": "6781", "organId": "6771", "type": "4", "catId": "677104",
+            "file": ORGS_BY_ID[6771].template, "pageIndex": "1"})  # fmt: skip
+        assert listed.status_code == 200 and "参数错误" in listed.text
+        assert requests.get(f"{url}/public/6771/9100717.html", timeout=10).content == b""
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    for bad, says in ((["--broken-list", "677104"], "expects KEY=VALUE"), (["--hostile", "1=nope"], "hostile kinds")):
+        done = run_cli("replica", "serve", *bad)
+        assert done.returncode == 1 and says in done.stderr and "Traceback" not in done.stderr
 
 
 def test_conditional_get_over_http_and_the_simulated_clock() -> None:

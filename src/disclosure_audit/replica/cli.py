@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from disclosure_audit.errors import DisclosureAuditError
+from disclosure_audit.replica.variants import BROKEN_LISTS, EMPTY_STYLES, HOSTILE_ENTRIES, SHELL_STYLES
 from disclosure_audit.replica.waf import HASHES
 
 DEFAULT_PORT = 8321
@@ -80,6 +81,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=3,
         help="a URL never misbehaves more often than this in a row (default 3)",
     )
+    variants = serve.add_argument_group("platform variants (what real sites differ in; the truth is the same)")
+    variants.add_argument("--shell-params", choices=SHELL_STYLES, default="literal",
+                          help="how shell scripts pass the list parameters (default literal)")
+    variants.add_argument("--empty-list", choices=EMPTY_STYLES, default="marker",
+                          help="an empty column: the 暂无相关信息 marker or the bare template (default marker)")
+    variants.add_argument("--path-prefix", default="", metavar="/NAME", help="serve the platform under this path")
+    variants.add_argument("--label", action="append", default=[], metavar="FIELD=TEXT",
+                          help="show this label for a detail field, e.g. doc_number=文件编号： (repeatable)")
+    variants.add_argument("--library-org", action="append", type=int, default=[], metavar="ORGAN_ID",
+                          help="link a 行政规范性文件库 (type 6) from this organisation's catalogue (repeatable)")
+    variants.add_argument("--department-host", default=None, metavar="ORIGIN",
+                          help="link 合肥市科学技术局's items on this origin, e.g. http://localhost:8321")
+    variants.add_argument("--broken-list", action="append", default=[], metavar="CAT_ID=KIND",
+                          help=f"the column's list answers {', '.join(BROKEN_LISTS)} instead (repeatable)")
+    variants.add_argument("--hostile", action="append", default=[], metavar="CONTENT_ID=KIND",
+                          help=f"the item's entry or page misbehaves: {', '.join(HOSTILE_ENTRIES)} (repeatable)")
     serve.set_defaults(func=cmd_serve)
 
     truth = commands.add_parser(
@@ -91,6 +108,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=f"http://127.0.0.1:{DEFAULT_PORT}",
         help="the base URL the replica is served at, used in item URLs",
     )
+    truth.add_argument("--library-org", action="append", type=int, default=[], metavar="ORGAN_ID",
+                       help="as replica serve --library-org: the truth then lists each library's tabs")
+    truth.add_argument("--department-host", default=None, metavar="ORIGIN",
+                       help="as replica serve --department-host: the department's items are at home there")
     truth.add_argument("--output", "-o", default="-", help="file to write (default: standard output)")
     truth.set_defaults(func=cmd_truth)
 
@@ -131,7 +152,7 @@ def cmd_serve(args: argparse.Namespace, ready: Callable[[str], None] | None = No
         seed=args.seed,
         max_consecutive_faults=args.max_consecutive_faults,
     )
-    site = ReplicaSite(corpus, crawl_delay=args.crawl_delay)
+    site = ReplicaSite(corpus, crawl_delay=args.crawl_delay, variants=_variants(args))
     try:
         server = ReplicaServer(site, knobs, host=args.host, port=args.port)
     except OSError as exc:
@@ -165,6 +186,22 @@ def cmd_serve(args: argparse.Namespace, ready: Callable[[str], None] | None = No
         f"  真值 truth: disclosure-audit replica truth --items {corpus.n_items} --day {corpus.day} "
         f"--seed {corpus.seed} --base-url {url}"
     )
+    variant = site.variants
+    changed = [
+        f"{name}={value}"
+        for name, value in (
+            ("shell-params", variant.shell_params if variant.shell_params != "literal" else None),
+            ("empty-list", variant.empty_list if variant.empty_list != "marker" else None),
+            ("path-prefix", variant.path_prefix),
+            ("labels", dict(variant.labels)),
+            ("library", list(variant.library_orgs)),
+            ("department-host", variant.department_host),
+            ("broken-lists", dict(variant.broken_lists)),
+            ("hostile", dict(variant.hostile)),
+        )
+        if value
+    ]
+    lines.append(f"  平台变体 variants: {', '.join(changed) if changed else '无 none'}")
     lines.append("  按 Ctrl-C 停止 / press Ctrl-C to stop")
     print("\n".join(lines), flush=True)
     if ready is not None:
@@ -178,10 +215,48 @@ def cmd_serve(args: argparse.Namespace, ready: Callable[[str], None] | None = No
     return 0
 
 
+def _pairs(values: list[str], option: str, key=str) -> dict:
+    out = {}
+    for value in values:
+        k, eq, v = value.partition("=")
+        try:
+            if not eq or not v:
+                raise ValueError
+            out[key(k.strip())] = v.strip()
+        except ValueError:
+            raise DisclosureAuditError(f"{option} expects KEY=VALUE, got {value!r}") from None
+    return out
+
+
+def _variants(args: argparse.Namespace):
+    from types import MappingProxyType
+
+    from disclosure_audit.replica.variants import Variants
+
+    try:
+        return Variants(
+            shell_params=args.shell_params,
+            empty_list=args.empty_list,
+            path_prefix=args.path_prefix,
+            labels=MappingProxyType(_pairs(args.label, "--label")),
+            library_orgs=tuple(args.library_org),
+            department_host=args.department_host,
+            broken_lists=MappingProxyType(_pairs(args.broken_list, "--broken-list", int)),
+            hostile=MappingProxyType(_pairs(args.hostile, "--hostile", int)),
+        )
+    except ValueError as exc:
+        raise DisclosureAuditError(f"replica variants: {exc}") from None
+
+
 def cmd_truth(args: argparse.Namespace) -> int:
     from disclosure_audit.replica.truth import build_truth
 
-    truth = build_truth(_corpus(args), args.base_url.rstrip("/"))
+    truth = build_truth(
+        _corpus(args),
+        args.base_url.rstrip("/"),
+        library_orgs=tuple(args.library_org),
+        department_host=args.department_host.rstrip("/") if args.department_host else None,
+    )
     if args.output == "-":
         json.dump(truth, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
