@@ -477,3 +477,20 @@ def test_the_library_tabs_and_a_department_host_are_read_as_the_platform_shows_t
     with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
         found = {_finding_key(f) for f in query_findings(cur, open_only=True)}
     assert found == {_finding_key(d) for d in truth["defects"]}
+
+
+def test_a_list_suddenly_far_shorter_is_a_warning_and_removes_nothing(fresh_db, tmp_path, replica_at, crawl_run):
+    replica = replica_at(300)
+    truth = build_truth(Corpus(300, 0, 0), replica.base_url)
+    with replica.day(0):
+        crawl_run(replica, fresh_db, tmp_path)
+    # 合肥市地震局/工作动态 lists 3 of its 15 entries, its detail pages all still there
+    with replica.day(0, variants=Variants(short_lists={677103: 3})):
+        summary = crawl_run(replica, fresh_db, tmp_path, full=True)
+    assert summary.status == "degraded"
+    warned = query(fresh_db, "SELECT severity, kind, cat_id, message FROM core.crawl_errors WHERE run_id = %s",
+                   (summary.run_id,))  # fmt: skip
+    assert [w[:3] for w in warned] == [("warning", "count_drop", 677103)]
+    assert "3 entries, 15 last time" in warned[0][3] and "no item is concluded removed" in warned[0][3]
+    assert query(fresh_db, "SELECT count(*) FROM core.items WHERE removed_at IS NOT NULL") == [(0,)]
+    assert_items_equal_truth(fresh_db, truth)

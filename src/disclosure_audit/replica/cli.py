@@ -95,6 +95,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           help="link 合肥市科学技术局's items on this origin, e.g. http://localhost:8321")
     variants.add_argument("--broken-list", action="append", default=[], metavar="CAT_ID=KIND",
                           help=f"the column's list answers {', '.join(BROKEN_LISTS)} instead (repeatable)")
+    variants.add_argument("--short-list", action="append", default=[], metavar="CAT_ID=N",
+                          help="the column's list shows only its first N entries (repeatable)")
     variants.add_argument("--hostile", action="append", default=[], metavar="CONTENT_ID=KIND",
                           help=f"the item's entry or page misbehaves: {', '.join(HOSTILE_ENTRIES)} (repeatable)")
     serve.set_defaults(func=cmd_serve)
@@ -197,6 +199,7 @@ def cmd_serve(args: argparse.Namespace, ready: Callable[[str], None] | None = No
             ("library", list(variant.library_orgs)),
             ("department-host", variant.department_host),
             ("broken-lists", dict(variant.broken_lists)),
+            ("short-lists", dict(variant.short_lists)),
             ("hostile", dict(variant.hostile)),
         )
         if value
@@ -215,14 +218,14 @@ def cmd_serve(args: argparse.Namespace, ready: Callable[[str], None] | None = No
     return 0
 
 
-def _pairs(values: list[str], option: str, key=str) -> dict:
+def _pairs(values: list[str], option: str, key=str, value_type=str) -> dict:
     out = {}
     for value in values:
         k, eq, v = value.partition("=")
         try:
             if not eq or not v:
                 raise ValueError
-            out[key(k.strip())] = v.strip()
+            out[key(k.strip())] = value_type(v.strip())
         except ValueError:
             raise DisclosureAuditError(f"{option} expects KEY=VALUE, got {value!r}") from None
     return out
@@ -243,6 +246,7 @@ def _variants(args: argparse.Namespace):
             department_host=args.department_host,
             broken_lists=MappingProxyType(_pairs(args.broken_list, "--broken-list", int)),
             hostile=MappingProxyType(_pairs(args.hostile, "--hostile", int)),
+            short_lists=MappingProxyType(_pairs(args.short_list, "--short-list", int, int)),
         )
     except ValueError as exc:
         raise DisclosureAuditError(f"replica variants: {exc}") from None

@@ -162,6 +162,10 @@ class ReplicaSite:
         page = max(_int(q.get("pageIndex"), org.page_base) - org.page_base, 0)
         total = self.corpus.column_size(column)
         items = self.corpus.list_page(column, page, size)
+        shown = self.variants.short_lists.get(column.cat_id)
+        if shown is not None:  # the list claims and shows only its first `shown` entries
+            total = min(total, shown)
+            items = items[: max(0, shown - page * size)]
         body = pages.render_fragment(
             org, column, items, total, page, size, self.corpus.item, self.variants.empty_list, q.get("result")
         )

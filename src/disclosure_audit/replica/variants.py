@@ -45,6 +45,8 @@ class Variants:
     department_host: str | None = None
     # column cat_id -> what its list endpoint answers instead of a list (BROKEN_LISTS)
     broken_lists: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    # column cat_id -> how many entries its list shows at most (a CMS that suddenly lists far fewer)
+    short_lists: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
     # content id -> how its list entry or detail page misbehaves (HOSTILE_ENTRIES)
     hostile: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
     # answer a missing or wrong list parameter with 参数错误, as the platform does (else the old lenience)
