@@ -4,7 +4,8 @@ Thin wiring only: the work lives in `disclosure_audit.pipeline`. Settings come f
 Variables or the environment (DISCLOSURE_SITE, DISCLOSURE_ORGS, DISCLOSURE_RATE, DISCLOSURE_PROFILE,
 DISCLOSURE_SITE_CONFIG, DISCLOSURE_DATABASE_URL, DISCLOSURE_DATA_DIR). A crawl that could not read
 everything (a `degraded` run) fails its task visibly, without retrying; `check` still runs on what was
-read, and reports the unread columns as not evaluable. Each organisation is one mapped task; the pool
+read, and reports the unread columns as not evaluable; `watcher` then fails the DAG run (it is skipped
+when nothing failed). Each organisation is one mapped task; the pool
 `disclosure_site` keeps the crawls of one site from running at once, so the per-host rate limit
 holds. Create it once per Airflow installation:
 
@@ -86,7 +87,17 @@ def disclosure_nightly():
         print(result.pop("text"))
         return result
 
-    crawl.expand(org=organisations()) >> check()
+    @task(trigger_rule="one_failed", retries=0)
+    def watcher() -> None:
+        """Fails the run when a crawl (or the check) failed: check succeeding must not paint it green."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException("a crawl or the check failed: see that task's log for what could not be read")
+
+    crawls = crawl.expand(org=organisations())
+    checked = check()
+    crawls >> checked
+    [crawls, checked] >> watcher()
 
 
 nightly = disclosure_nightly()

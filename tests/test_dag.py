@@ -21,6 +21,7 @@ from disclosure_audit.replica.corpus import Corpus
 from disclosure_audit.replica.server import Knobs, ReplicaServer
 from disclosure_audit.replica.site import ReplicaSite
 from disclosure_audit.replica.truth import build_truth
+from disclosure_audit.replica.variants import Variants
 
 ROOT = Path(__file__).resolve().parents[1]
 DAGS = ROOT / "dags"
@@ -106,7 +107,7 @@ def test_the_dagbag_imports_the_dag_with_its_tasks_schedule_timezone_and_pool(ai
     got = _run_python(INSPECT, _airflow_env(airflow_home), timeout=120)
     assert got["import_errors"] == {}
     assert got["dag_ids"] == [DAG_ID]
-    assert got["tasks"] == ["check", "crawl", "organisations"]
+    assert got["tasks"] == ["check", "crawl", "organisations", "watcher"]
     assert got["crawl_upstream"] == ["organisations"] and "Mapped" in got["crawl_mapped"]
     assert got["schedule"] == "0 1 * * *" and got["timezone"] == "Asia/Shanghai"  # 01:00 Beijing time
     assert got["start_date"] == "2026-10-31T16:00:00+00:00"  # 2026-11-01 00:00 Asia/Shanghai
@@ -204,7 +205,9 @@ def test_dag_test_crawls_the_replica_into_the_database(airflow_home, replica, em
     )
     got = _run_python(DAG_TEST, env, timeout=240)
     assert got["state"] == "success", got
-    assert got["tis"] == [["check", -1, "success"], ["crawl", 0, "success"], ["organisations", -1, "success"]]
+    assert got["tis"] == [
+        ["check", -1, "success"], ["crawl", 0, "success"], ["organisations", -1, "success"], ["watcher", -1, "skipped"]
+    ]  # fmt: skip
     assert got["pool_exists"] is False  # dag.test() runs tasks without looking at pools
 
     truth = build_truth(Corpus(300, 0, 0), replica.url)
@@ -223,3 +226,37 @@ def test_dag_test_crawls_the_replica_into_the_database(airflow_home, replica, em
     # the check task ran every rule: the open findings are the org's injected defects
     ids = set(expected)
     assert findings == {(d["rule_id"], d["content_id"]) for d in truth["defects"] if d.get("content_id") in ids}
+
+
+def test_a_degraded_crawl_fails_its_task_visibly_and_check_still_runs(airflow_home, empty_database_url, tmp_path):
+    # 合肥市地震局/通知公告 answers 参数错误: the crawl task fails (no retry: retrying reads the same
+    # answer), the run is recorded degraded, and check runs on what was read, judging nothing unread
+    site = ReplicaSite(Corpus(300, 0, 0), variants=Variants(broken_lists={677104: "param_error"}))
+    server = ReplicaServer(site, Knobs(), port=0).start()
+    try:
+        env = _airflow_env(
+            airflow_home,
+            DISCLOSURE_SITE=server.url,
+            DISCLOSURE_ORGS=ORG,
+            DISCLOSURE_RATE="200",
+            DISCLOSURE_DATABASE_URL=empty_database_url,
+            DISCLOSURE_DATA_DIR=str(tmp_path / "data"),
+        )
+        got = _run_python(DAG_TEST, env, timeout=240)
+    finally:
+        server.stop()
+    assert got["state"] == "failed", got
+    assert got["tis"] == [
+        ["check", -1, "success"], ["crawl", 0, "failed"], ["organisations", -1, "success"], ["watcher", -1, "failed"]
+    ]  # fmt: skip
+    with psycopg2.connect(empty_database_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT status FROM core.crawl_runs")
+        assert cur.fetchall() == [("degraded",)]
+        cur.execute("SELECT count(*) FROM qa.check_runs")
+        assert cur.fetchone() == (1,)
+        cur.execute("SELECT subject FROM qa.not_evaluable WHERE rule_id = 'freshness.column_empty'")
+        assert cur.fetchall() == [(f"{ORG}/通知公告",)]
+        cur.execute("SELECT count(*) FROM qa.findings WHERE closed_at IS NULL AND rule_id LIKE 'freshness.%%' "
+                    "AND column_name = '通知公告'")  # fmt: skip
+        assert cur.fetchone() == (0,)
+    conn.close()
