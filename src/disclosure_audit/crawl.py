@@ -353,32 +353,23 @@ class _Crawl:
     def _finish_column(self, col: ColumnRef, outcome: ColumnRun) -> None:
         """Record how the column was read; a big drop in its entry count is a warning, and no removal is
         concluded from its list."""
-        warned = False
+        drop: tuple[str, int, int] | None = None  # (what, now, last time)
         before = self.store.previous_column_run(self.site_id, *col.key, self.run_id)
         if before is not None:
             prev_outcome, prev_entries, prev_pages = before
-            share = self.profile.settings.max_count_drop
             if outcome.outcome == "complete" and prev_outcome == "complete" and prev_entries:
-                drop = (prev_entries - outcome.entries) / prev_entries
-                if drop > share:
-                    warned = True
-                    self.problem(
-                        Problem("count_drop", f"{col.label}: the list shows {outcome.entries} entries, "
-                                f"{prev_entries} last time ({drop:.0%} fewer); no item is concluded removed "
-                                "from this list", col.request.url(0) if col.request else None,
-                                outcome.capture_id),
-                        "column", col.org, col, severity="warning",
-                    )  # fmt: skip
+                drop = ("entries", outcome.entries, prev_entries)
             elif outcome.page_count and prev_pages and prev_pages >= 2:
-                drop = (prev_pages - outcome.page_count) / prev_pages
-                if drop > share:
-                    warned = True
-                    self.problem(
-                        Problem("count_drop", f"{col.label}: the list has {outcome.page_count} pages, "
-                                f"{prev_pages} last time ({drop:.0%} fewer); no item is concluded removed "
-                                "from this list", None, outcome.capture_id),
-                        "column", col.org, col, severity="warning",
-                    )  # fmt: skip
+                drop = ("pages", outcome.page_count, prev_pages)
+        warned = drop is not None and (drop[2] - drop[1]) / drop[2] > self.profile.settings.max_count_drop
+        if warned:
+            what, now, then = drop  # type: ignore[misc]
+            self.problem(
+                Problem("count_drop", f"{col.label}: the list shows {now} {what}, {then} last time "
+                        f"({(then - now) / then:.0%} fewer); no item is concluded removed from this list",
+                        col.request.url(0) if col.request else None, outcome.capture_id),
+                "column", col.org, col, severity="warning",
+            )  # fmt: skip
         self.store.record_column_run(self.site_id, self.run_id, outcome)
         if outcome.outcome == "complete":
             self.store.mark_column_complete(self.site_id, self.run_id, *col.key)
