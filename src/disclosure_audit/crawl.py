@@ -533,7 +533,7 @@ def crawl(config: CrawlConfig, client_factory: Callable[..., PoliteClient] = Pol
     base = profile.base
     rate = config.settings.rate or config.requests_per_second
     with CrawlStore(config.database_url) as store:
-        site_id = store.ensure_site(base, list(config.settings.hosts))
+        site_id = store.ensure_site(base, list(config.settings.hosts), profile.audited)
         run_id = store.start_run(site_id, "full" if config.full else "incremental", config.orgs, profile.name)
         writer = CaptureWriter(config.data_dir, run_id)
         client = client_factory(

@@ -1169,6 +1169,64 @@ def _small_page(title: str, body: str, encoding: str = "utf-8") -> str:
     )
 
 
+# --------------------------------------------------------------------------------------------------
+# The legal database (/law/): the same documents as header-and-body texts
+# --------------------------------------------------------------------------------------------------
+
+LAW_PAGE_SIZE = 20
+LAW_COLUMNS = ("政策文件", "规范性文件", "行政规范性文件")  # what the database republishes of an issuer
+# how the database words 时效性, by the platform's canonical validity
+LAW_VALIDITY = {"有效": "现行有效", "失效": "失效", "废止": "已废止", "修改": "已修改", "部分失效": "部分失效"}
+
+
+def render_law_index(orgs: Iterable[Org]) -> str:
+    """The legal database's index of issuers: /law/org/<id> each."""
+    rows = "\n".join(f'<li><a href="/law/org/{o.organ_id}">{_e(o.name)}</a></li>' for o in orgs)
+    return _small_page("法规数据库", f'<h1>法规数据库</h1>\n<ul class="law-orgs">\n{rows}\n</ul>')
+
+
+def render_law_list(org: Org, items: Sequence[Item], page: int, pages: int) -> str:
+    """One page (1-based) of an issuer's documents in the legal database, newest first."""
+    if not items:
+        return _small_page(f"{org.name}_法规数据库", '<p class="no-data">暂无记录</p>')
+    rows = "\n".join(
+        f'<li><a href="/law/doc/{i.content_id}.txt" title="{_e(i.title)}">{_e(_short(i.title))}</a>'
+        f'<span class="date">{_ymd(i.publish_at)}</span></li>'
+        for i in items
+    )
+    pager = f'<div class="pager" data-pages="{pages}">第{page}页，共{pages}页</div>'
+    body = f'<h1>{_e(org.name)}</h1>\n<ul class="law-list">\n{rows}\n</ul>\n{pager}'
+    return _small_page(f"{org.name}_法规数据库", body)
+
+
+def law_title(item: Item) -> str:
+    """The title as the database prints it: whitespace collapsed (it keeps no stray spaces)."""
+    return " ".join(item.title.split())
+
+
+def render_law_text(item: Item) -> str:
+    """A document as the legal database prints it: 标题 and the header lines (label, then the value, no
+    separator), then the body. Values are the database's own, normalized wording."""
+    t = item.truth
+
+    def cn_date(iso: str | None) -> str | None:
+        if not iso or len(iso) != 10 or iso[4] != "-":
+            return iso
+        return f"{iso[:4]}年{iso[5:7]}月{iso[8:]}日"
+
+    header = (
+        ("标题", law_title(item)),
+        ("发文机关", t.get("issuer")),
+        ("发文日期", cn_date(t.get("written_date"))),
+        ("时效性", LAW_VALIDITY.get(t.get("validity") or "")),
+        ("发文字号", t.get("doc_number")),
+        ("施行日期", cn_date(t.get("effective_date"))),
+        ("效力级别", item.fields.get("level")),
+    )
+    lines = [f"{label}{value}" for label, value in header if value]
+    return "\n".join([*lines, *item.body]) + "\n"
+
+
 def render_not_a_pdf(item: Item, attachment: Attachment) -> str:
     """The HTML error page (served with 200) behind a link that claims to be a PDF."""
     back = item_url(item.org.organ_id, item.content_id)

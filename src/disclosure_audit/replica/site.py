@@ -16,6 +16,8 @@ from disclosure_audit.replica.model import SITE_ID, Column, Org
 from disclosure_audit.replica.variants import DEFAULT_VARIANTS, DEPARTMENT_ORG, Variants, library_flag
 
 _DETAIL = re.compile(r"^/public/(\d{1,10})/(\d{1,10})\.html$")
+_LAW_ORG = re.compile(r"^/law/org/(\d{1,10})$")
+_LAW_DOC = re.compile(r"^/law/doc/(\d{1,18})\.txt$")
 _SHELL = re.compile(r"^/public/column/(\d{1,10})$")
 ATTACHMENT_TYPES = {
     "pdf": "application/pdf",
@@ -84,6 +86,8 @@ class ReplicaSite:
             return self._html(pages.render_index(self.corpus.orgs, self.corpus.as_of), None)
         if path == "/site/label/8888":
             return self._fragment(q)
+        if path.startswith("/law/"):
+            return self._law(path, q)
         m = _SHELL.match(path)
         if m:
             return self._shell(int(m.group(1)), q)
@@ -207,6 +211,29 @@ class ReplicaSite:
             return body
         return body.replace(f'href="/public/{org.organ_id}/', f'href="{host}/public/{org.organ_id}/')
 
+    def _law(self, path: str, q: dict[str, str]) -> Response:
+        """The legal database: /law/, /law/org/<id>?page=N (1-based), /law/doc/<id>.txt."""
+        if path == "/law/":
+            return self._html(pages.render_law_index(self.corpus.orgs), None)
+        m = _LAW_ORG.match(path)
+        if m:
+            org = self.corpus.org(int(m.group(1)))
+            if org is None:
+                return self.not_found()
+            docs = law_documents(self.corpus, org)
+            size = _int(q.get("size"), pages.LAW_PAGE_SIZE)
+            size = size if 1 <= size <= MAX_PAGE_SIZE else pages.LAW_PAGE_SIZE
+            count = max(1, -(-len(docs) // size))
+            page = min(max(_int(q.get("page"), 1), 1), count)
+            return self._html(pages.render_law_list(org, docs[(page - 1) * size : page * size], page, count), None)
+        m = _LAW_DOC.match(path)
+        if m:
+            item = self.corpus.item(int(m.group(1)))
+            if item is None or item.column.name not in pages.LAW_COLUMNS:
+                return self.not_found()
+            return _text(pages.render_law_text(item), "text/plain; charset=utf-8")
+        return self.not_found()
+
     def _fragment_error(self, message: str) -> Response:
         return _text(f'<div class="error">{message}</div>', "text/html; charset=utf-8")
 
@@ -297,3 +324,13 @@ def _int(value: str | None, default: int) -> int:
         return int(value) if value not in (None, "") else default  # type: ignore[arg-type]
     except ValueError:
         return default
+
+
+def law_documents(corpus: Corpus, org: Org) -> list[Item]:
+    """The documents the legal database republishes of an issuer: its policy and normative columns,
+    newest first."""
+    out: list[Item] = []
+    for col in org.columns:
+        if col.type == 4 and col.name in pages.LAW_COLUMNS:
+            out += corpus.list_page(col, 0, max(1, corpus.column_size(col)))
+    return sorted(out, key=lambda i: (i.publish_at, i.content_id), reverse=True)

@@ -327,3 +327,34 @@ def build_truth(
             if item is not None and item.org.organ_id in library_orgs and item.column.name in LIBRARY_COLUMNS
         ],
     }
+
+
+def build_law_truth(corpus: Corpus, base_url: str) -> dict:
+    """What a crawl of the replica's legal database (/law/) must store: per document, the fields its
+    header carries (title, 发文机关, 发文日期, 时效性, 发文字号, 施行日期), the rest empty."""
+    from disclosure_audit.replica.pages import LAW_VALIDITY, law_title
+    from disclosure_audit.replica.site import law_documents
+
+    records = []
+    for org in corpus.orgs:
+        for item in law_documents(corpus, org):
+            t = item.truth
+            record: dict = {key: None for key in ITEM_RECORD_KEYS}
+            record.update(
+                content_id=item.content_id,
+                url=f"{base_url}/law/doc/{item.content_id}.txt",
+                org=org.name,
+                column="法规库",
+                title=law_title(item),
+                issuer=t.get("issuer"),
+                written_date=t.get("written_date"),
+                validity=t.get("validity") if t.get("validity") in LAW_VALIDITY else None,
+                doc_number=t.get("doc_number"),
+                effective_date=t.get("effective_date"),
+                keywords=[],
+                attachments=[],
+                interpretation_urls=[],
+                original_urls=[],
+            )
+            records.append(record)
+    return {"site": {"base_url": base_url, "day": corpus.day}, "items": records}

@@ -176,6 +176,8 @@ class SiteProfile(ABC):
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    # a disclosure platform the rules judge; False for a source kept to compare with (a legal database)
+    audited: ClassVar[bool] = True
 
     def __init__(self, base_url: str, settings: SiteSettings | None = None) -> None:
         self.base = base_url.rstrip("/")

@@ -20,6 +20,7 @@ import psycopg2
 import psycopg2.extras
 from psycopg2 import sql as pgsql
 
+from disclosure_audit.errors import DisclosureAuditError
 from disclosure_audit.fields import DETAIL_FIELDS
 
 # Normalized fields of a detail page, in the order of core.items' columns.
@@ -239,13 +240,22 @@ class CrawlStore:
         return _Tx()
 
     # ------------------------------------------------------------------ runs
-    def ensure_site(self, base_url: str, hosts: Sequence[str] = ()) -> int:
-        """The site's id; its further hosts are remembered for the link checks."""
+    def ensure_site(self, base_url: str, hosts: Sequence[str] = (), audited: bool = True) -> int:
+        """The site's id; its further hosts are remembered for the link checks, and whether the rules
+        judge it (a disclosure platform) or not (a source to compare with)."""
         with self._tx() as cur:
+            cur.execute("SELECT audited FROM core.sites WHERE base_url = %s", (base_url,))
+            known = cur.fetchone()
+            if known is not None and known[0] != audited:
+                was, now = ("a disclosure platform", "a source to compare with")[:: 1 if known[0] else -1]
+                raise DisclosureAuditError(
+                    f"{base_url} is already in the database as {was}; crawling it as {now} would change what the "
+                    "rules judge there. Give the other source its own base URL (another host name)."
+                )
             cur.execute(
-                "INSERT INTO core.sites (base_url, hosts) VALUES (%s, %s) ON CONFLICT (base_url) DO UPDATE "
-                "SET hosts = EXCLUDED.hosts RETURNING site_id",
-                (base_url, list(hosts)),
+                "INSERT INTO core.sites (base_url, hosts, audited) VALUES (%s, %s, %s) ON CONFLICT (base_url) "
+                "DO UPDATE SET hosts = EXCLUDED.hosts, audited = EXCLUDED.audited RETURNING site_id",
+                (base_url, list(hosts), audited),
             )
             return cur.fetchone()[0]
 
