@@ -129,6 +129,7 @@ class _Crawl:
         self.clean_columns: list[tuple[int, int, int]] = []  # read to their end without a warning
         self.listed: dict[tuple[int, int, int], date | None] = {}  # readable columns: oldest date read
         self.library_types: set[int] = set()  # the column types the profile lists libraries under
+        self.unknown_labels: set[str] = set()  # metadata labels no field owns, reported once a run
         self.sightings: dict[int, list[tuple[tuple[int, int, int], int | None]]] = {}
         self.unreadable_columns: list[str] = []
         self.columns_seen = 0
@@ -447,6 +448,25 @@ class _Crawl:
         self.counters["detail_errors"] += 1
         log.warning("item %s (%s): %s", p.content_id, p.url, message)
 
+    def _unknown_label(self, batch: DetailBatch, p: PendingDetail, label: str, capture) -> None:
+        """A metadata label no field owns: a warning on the first page that shows it in this run (the
+        others are counted), so the data team can name it in the site file."""
+        self.counters["unknown_label_pages"] += 1
+        if label in self.unknown_labels:
+            return
+        self.unknown_labels.add(label)
+        message = (
+            f"item {p.content_id}: its metadata shows the label {label}, which names no field the profile reads, "
+            "so that value was not read (reported for the first page that shows it in this run); if it names "
+            "one, add it under [labels] in the site file"
+        )
+        batch.errors.append(
+            ErrorRow(scope="entry", kind="unknown_label", message=message, severity="warning",
+                     content_id=p.content_id, url=p.url, capture=capture)  # fmt: skip
+        )
+        self.counters["errors_unknown_label"] += 1
+        log.warning("%s", message)
+
     def _detail(self, p: PendingDetail, batch: DetailBatch) -> None:
         try:
             result = self.get(p.url, etag=p.etag, last_modified=p.last_modified)
@@ -474,6 +494,8 @@ class _Crawl:
                 self._entry_error(batch, p, problem.kind, message, deciding)
                 return
             record = read.record
+            for label in read.unknown_labels:
+                self._unknown_label(batch, p, label, deciding)
             batch.rows.append(
                 DetailRow(
                     content_id=p.content_id,
@@ -481,8 +503,9 @@ class _Crawl:
                     raw=record.get("raw", {}),
                     body_text=read.body_text,
                     capture_id=None,
-                    etag=result.headers.get("ETag"),
-                    last_modified=result.headers.get("Last-Modified"),
+                    # a page not read whole keeps no validators: the next run reads it again, not a 304
+                    etag=None if read.unknown_labels else result.headers.get("ETag"),
+                    last_modified=None if read.unknown_labels else result.headers.get("Last-Modified"),
                     capture=deciding,
                     url=result.final_url,
                 )

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg2
@@ -26,7 +27,7 @@ from disclosure_audit.replica.scenarios import SEED_CID
 from disclosure_audit.replica.server import Knobs
 from disclosure_audit.replica.truth import build_truth
 from disclosure_audit.replica.variants import HOSTILE_ENTRIES, Variants
-from disclosure_audit.sites import SiteSettings
+from disclosure_audit.sites import SiteSettings, load_site_file
 
 KEYS = ITEM_RECORD_KEYS
 REPO = Path(__file__).resolve().parents[2]
@@ -433,7 +434,15 @@ def test_a_site_file_alone_fits_the_profile_to_a_prefixed_site_with_another_labe
     settings = Settings(site_config=site_file, database_url=fresh_db, data_dir=tmp_path / "data")
     config = crawl_config(settings, requests_per_second=500.0, max_in_flight_per_host=4, retry_wait_seconds=0.05)
     with replica.day(0):
-        summary = crawl(config)
+        # without the synonym the label is not read, and the run says so (once, with the first page)
+        unlabelled = tmp_path / "unlabelled.toml"
+        unlabelled.write_text(site_file.read_text(encoding="utf-8").split("[labels]")[0], encoding="utf-8")
+        first = crawl(replace(config, settings=load_site_file(unlabelled).settings))
+        assert first.status == "degraded"
+        warned = query(fresh_db, "SELECT severity, kind, capture_id IS NOT NULL, message FROM core.crawl_errors")
+        assert [w[:3] for w in warned] == [("warning", "unknown_label", True)], warned
+        assert "文件编号" in warned[0][3] and "[labels]" in warned[0][3]
+        summary = crawl(replace(config, full=True))
     assert summary.status == "succeeded", summary.errors
     truth = build_truth(Corpus(300, 0, 0), replica.base_url + "/chuzhou")
     expected = [t for t in truth["items"] if t["org"] in orgs]

@@ -61,6 +61,9 @@ class ParsedDetail:
     interpretation_urls: list[str] = field(default_factory=list)
     original_urls: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # oddities worth a look (copies that differ ...)
+    # labels printed in the metadata block (a label cell ending in a colon, with a value after it) that
+    # name no field the label table knows: a field the page shows and the parser did not read
+    unknown_labels: list[str] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -141,6 +144,8 @@ def parse_detail(html: str, url: str, layout: DetailLayout = DEFAULT_LAYOUT) -> 
     files: list[str] = []  # absolute attachment URLs in document order
     related: list[tuple[str, Element]] = []
     labels = layout.labels.fields
+    known_tables: set[Element | None] = set()  # the blocks where known labels were read
+    unknown: list[tuple[str, Element | None]] = []  # (label, its block) of label cells no field owns
     for el, copy, in_body in _walk(root, layout.body):
         tag = el.tag
         if tag == "h1":
@@ -163,6 +168,7 @@ def parse_detail(html: str, url: str, layout: DetailLayout = DEFAULT_LAYOUT) -> 
             value = _value_after(el)
             if value is not None:
                 pairs.append(_Pair(fld, label, value, copy))
+                known_tables.add(_table_of(el))
             continue
         box = RELATED_BOXES.get(label)
         if box is not None and _no_links(el):
@@ -171,8 +177,13 @@ def parse_detail(html: str, url: str, layout: DetailLayout = DEFAULT_LAYOUT) -> 
         inline = _inline_pair(el, copy, layout.labels) if len(el) == 0 else None
         if inline is not None:
             pairs.append(inline)
+            known_tables.add(_table_of(el))
+        elif label and _COLON_END.search(dom.text(el)) and _value_after(el) is not None:
+            unknown.append((label, _table_of(el)))
 
     _choose_copy(out, pairs)
+    shown_in_metadata = (lab for lab, block in unknown if block is not None and block in known_tables)
+    out.unknown_labels = list(dict.fromkeys(shown_in_metadata))
     heading = title_el if title_el is not None else first_h1
     if heading is not None:
         out.title, out.sources["title"] = dom.text(heading), "h1"
@@ -224,6 +235,19 @@ def _is_body(el: Element, extra: tuple[Selector, ...] = ()) -> bool:
     if cls and not _BODY_TOKENS.isdisjoint(cls.split()):
         return True
     return bool(extra) and any(s.matches(el) for s in extra)
+
+
+_COLON_END = re.compile(r"[：:]\s*$")
+
+
+def _table_of(el: Element) -> Element | None:
+    """The metadata block a label cell belongs to: its nearest table, or div (the mobile layout)."""
+    node = el.getparent()
+    while node is not None:
+        if node.tag in ("table", "div"):
+            return node
+        node = node.getparent()
+    return None
 
 
 def _value_after(label_el: Element) -> str | None:

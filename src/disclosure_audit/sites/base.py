@@ -168,6 +168,8 @@ class DetailRead:
     record: dict[str, Any] | None
     body_text: str = ""
     problem: Problem | None = None
+    # labels the page prints in its metadata that name no field the profile reads (a field not read)
+    unknown_labels: tuple[str, ...] = ()
 
 
 class SiteProfile(ABC):

@@ -308,7 +308,7 @@ class LonsunProfile(SiteProfile):
                 None,
                 problem=Problem("redirected_away", f"the page of item {asked} redirected to {page.final_url}"),
             )
-        return DetailRead(normalize_item(parsed), parsed.body_text)
+        return DetailRead(normalize_item(parsed), parsed.body_text, unknown_labels=tuple(parsed.unknown_labels))
 
     def content_id(self, url: str) -> int | None:
         return urls.content_id_of(url)
