@@ -443,12 +443,21 @@ def test_a_site_file_alone_fits_the_profile_to_a_prefixed_site_with_another_labe
         assert [w[:3] for w in warned] == [("warning", "unknown_label", True)], warned
         assert "文件编号" in warned[0][3] and "[labels]" in warned[0][3]
         summary = crawl(replace(config, full=True))
+        prepare_facts(fresh_db, rate=500.0)
+        checked = run_checks(fresh_db, tmp_path / "data", REPO / "expectations")
     assert summary.status == "succeeded", summary.errors
     truth = build_truth(Corpus(300, 0, 0), replica.base_url + "/chuzhou")
     expected = [t for t in truth["items"] if t["org"] in orgs]
     assert sum(1 for t in expected if t["doc_number"]) >= 10  # the label was needed
     assert all(t["url"].startswith(replica.base_url + "/chuzhou/public/") for t in expected)
     assert_items_equal_truth(fresh_db, {"items": expected})
+    # and the findings are the truth's defects of these organisations
+    assert not checked.broken_rules, checked.broken_rules
+    ours = {t["content_id"] for t in expected}
+    with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
+        found = {_finding_key(f) for f in query_findings(cur, open_only=True)}
+    wanted = {_finding_key(d) for d in truth["defects"] if d.get("content_id") in ours or d.get("org") in orgs}
+    assert found == wanted
 
 
 def test_the_library_tabs_and_a_department_host_are_read_as_the_platform_shows_them(
