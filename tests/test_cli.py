@@ -83,3 +83,17 @@ def test_db_ensure_with_an_unreachable_environment_url_says_so_without_the_passw
     err = capsys.readouterr().err
     assert f"postgresql://auditor:***@127.0.0.1:{port}/audit" in err
     assert "connecting to it failed" in err and "s3cr3t-pw" not in err
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly():
+    # `disclosure-audit … | head`: the pipe closes after the first line; no BrokenPipeError traceback
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "disclosure_audit", "replica", "truth", "--items", "3000"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(10)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err

@@ -10,6 +10,7 @@ Exit codes: 0 success, 2 usage error (argparse), 1 any other error. An expected 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -63,6 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("disclosure-audit: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `items | head`: the reader has all it wanted; end quietly, as other command-line tools do
+        # (stdout is pointed at /dev/null so the interpreter's final flush cannot fail again)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

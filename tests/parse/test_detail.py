@@ -224,3 +224,12 @@ def test_normalize_item_has_exactly_the_record_keys() -> None:
     with_meta = normalize_item(parsed, meta_fallback=True)
     assert with_meta["publish_date"] == "2021-04-08" and with_meta["issuer"] == "合肥市地震局"
     assert normalize_item(ParsedDetail(url="x"))["keywords"] == []
+
+
+def test_a_script_inside_the_heading_is_no_part_of_the_title() -> None:
+    html = (
+        '<html><body><h1 class="newstitle">合肥<span>市</span>通知<script>document.write("注入")</script>'
+        "（第二版）<style>h1{}</style></h1><table><tr><th>索引号：</th><td>003249538/202101-00001</td></tr>"
+        "</table></body></html>"
+    )
+    assert parse_detail(html, "http://x/public/6771/1.html").title == "合肥市通知（第二版）"

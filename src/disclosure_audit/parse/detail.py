@@ -186,7 +186,7 @@ def parse_detail(html: str, url: str, layout: DetailLayout = DEFAULT_LAYOUT) -> 
     out.unknown_labels = list(dict.fromkeys(shown_in_metadata))
     heading = title_el if title_el is not None else first_h1
     if heading is not None:
-        out.title, out.sources["title"] = dom.text(heading), "h1"
+        out.title, out.sources["title"] = dom.shown_text(heading), "h1"
     elif "ArticleTitle" in out.meta:
         out.title, out.sources["title"] = out.meta["ArticleTitle"], "meta:ArticleTitle"
     for key, name in META_FIELDS.items():

@@ -143,6 +143,25 @@ def text(el: Element) -> str:
     return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
+def shown_text(el: Element) -> str:
+    """`el`'s text exactly as text() gives it, but without what scripts and styles inside it hold
+    (a <script> inside an <h1> is no part of the title)."""
+    if next(el.iter("script", "style", "noscript", "template"), None) is None:
+        return text(el)
+    parts: list[str] = []
+    walker = etree.iterwalk(el, events=("start", "end"))
+    for event, node in walker:
+        if event == "start":
+            if node.tag in ("script", "style", "noscript", "template") or not isinstance(node.tag, str):
+                walker.skip_subtree()  # its "end" still comes, and adds its tail
+                continue
+            if node.text:
+                parts.append(node.text)
+        elif node.tail and node is not el:
+            parts.append(node.tail)
+    return "".join(parts)
+
+
 def text_outside_scripts(el: Element) -> str:
     """The text a reader sees in `el`: everything but scripts, styles and other invisible-text tags."""
     parts: list[str] = []
@@ -151,9 +170,7 @@ def text_outside_scripts(el: Element) -> str:
         tag = node.tag
         if event == "start":
             if not isinstance(tag, str) or tag in SKIPPED_TAGS or tag in ("script", "title", "head"):
-                walker.skip_subtree()
-                if node is not el and node.tail:
-                    parts.append(node.tail)
+                walker.skip_subtree()  # its "end" still comes, and adds its tail
                 continue
             if node.text:
                 parts.append(node.text)
