@@ -21,6 +21,7 @@ from disclosure_audit.parse import (
     parse_legal_text,
     parse_shell,
 )
+from disclosure_audit.parse.urls import resolve
 
 BASE = "http://127.0.0.1:8321"
 URL = f"{BASE}/public/6771/9100024.html"
@@ -110,3 +111,32 @@ def test_the_package_imports_no_network_database_or_replica_code() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("java\tscript:alert(1)//x/public/6771/2.html", None),  # java&#9;script: as a browser reads it
+        ("  JavaScript:void(0)", None),
+        ("vbscript:msgbox(1)", None),
+        ("file:///etc/passwd", None),
+        ("data:text/html,<script>x</script>", None),
+        ("ftp://files.example/a.pdf", None),
+        ("\n/public/6771/1.html\r ", "http://site.example/public/6771/1.html"),
+        ("/group1/M00/01/a.pdf\u3000", "http://site.example/group1/M00/01/a.pdf"),
+        ("//other.example/a.pdf", "http://other.example/a.pdf"),  # kept: the crawl's host check refuses it
+    ],
+)
+def test_only_web_links_are_kept_read_as_a_browser_reads_them(href: str, expected: str | None) -> None:
+    assert resolve("http://site.example/public/6771/5.html", href) == expected
+
+
+def test_a_script_link_dressed_with_an_entity_is_no_attachment_and_no_interpretation() -> None:
+    html = (
+        '<html><body><h1 class="newstitle">标题</h1><table><tr><th>索引号：</th><td>003249538/202101-00001</td></tr>'
+        '</table><div class="wzcon j-fontContent"><p><a href="java&#9;script:alert(1)//a.pdf">附件.pdf</a></p></div>'
+        '<div class="xgjd"><span class="xgjd_tt">相关解读：</span><ul><li>'
+        '<a href="java&#10;script:alert(2)//public/6771/9.html">解读</a></li></ul></div></body></html>'
+    )
+    parsed = parse_detail(html, "http://site.example/public/6771/5.html")
+    assert parsed.attachments == [] and parsed.interpretation_urls == []

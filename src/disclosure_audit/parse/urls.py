@@ -13,17 +13,26 @@ _COLUMN = re.compile(r"/public/column/(\d{1,10})$")
 _NOT_LINKS = ("javascript:", "mailto:", "tel:", "data:", "#")
 
 
+# What a browser drops from an href before reading it (WHATWG URL): tabs and newlines anywhere, C0
+# controls and spaces at either end. `java&#9;script:` is `javascript:` once read.
+_URL_NOISE = re.compile(r"[\t\n\r]")
+_URL_EDGES = "".join(chr(c) for c in range(0x21)) + "\u3000\u00a0"
+
+
 def resolve(base_url: str, href: str | None) -> str | None:
-    """`href` as an absolute URL against `base_url`, or None for empty, script or anchor links."""
+    """`href` as an absolute http(s) URL against `base_url`, or None for empty, script, anchor and any
+    other non-web links (read as a browser reads them: `java&#9;script:` is a script link)."""
     if href is None:
         return None
-    href = href.strip()
+    href = _URL_NOISE.sub("", href).strip(_URL_EDGES)
     if not href or href.lower().startswith(_NOT_LINKS):
         return None
     try:
         absolute = urljoin(base_url, href)
         parts = urlsplit(absolute)
     except ValueError:  # e.g. an invalid IPv6 host in a hand-written link
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     # a fragment never names another resource; dropping it lets duplicates collapse
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
