@@ -558,6 +558,8 @@ def crawl(config: CrawlConfig, client_factory: Callable[..., PoliteClient] = Pol
     with CrawlStore(config.database_url) as store:
         site_id = store.ensure_site(base, list(config.settings.hosts), profile.audited)
         run_id = store.start_run(site_id, "full" if config.full else "incremental", config.orgs, profile.name)
+        for gone in store.abandoned:
+            log.warning("crawl run %s of this site had ended without finishing: closed as abandoned", gone)
         writer = CaptureWriter(config.data_dir, run_id)
         client = client_factory(
             profile.hosts(),

@@ -512,3 +512,31 @@ def test_a_list_suddenly_far_shorter_is_a_warning_and_removes_nothing(fresh_db, 
     assert "3 entries, 15 last time" in warned[0][3] and "no item is concluded removed" in warned[0][3]
     assert query(fresh_db, "SELECT count(*) FROM core.items WHERE removed_at IS NOT NULL") == [(0,)]
     assert_items_equal_truth(fresh_db, truth)
+
+
+def test_a_run_whose_process_is_gone_is_closed_as_abandoned_and_a_live_one_is_left(
+    fresh_db, tmp_path, replica_at, crawl_run
+) -> None:
+    replica = replica_at(300)
+    with replica.day(0):
+        crawl_run(replica, fresh_db, tmp_path, orgs=["合肥市地震局"])
+    site = query(fresh_db, "SELECT site_id FROM core.sites")[0][0]
+    # one run left 'running' by a killed process; one held by a live crawl (another session)
+    with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO core.crawl_runs (site_id, mode, orgs) VALUES (%s, 'full', '{x}'), "
+                    "(%s, 'full', '{y}') RETURNING run_id", (site, site))  # fmt: skip
+        killed, alive = (r[0] for r in cur.fetchall())
+    holder = psycopg2.connect(fresh_db)
+    try:
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s, %s)", (0x6372_6177, alive))
+        with replica.day(0):
+            summary = crawl_run(replica, fresh_db, tmp_path, orgs=["合肥市地震局"])
+        assert summary.status == "succeeded"
+        runs = dict(query(fresh_db, "SELECT run_id, status FROM core.crawl_runs WHERE run_id IN (%s, %s)",
+                          (killed, alive)))  # fmt: skip
+        assert runs == {killed: "abandoned", alive: "running"}
+        (error,) = query(fresh_db, "SELECT error FROM core.crawl_runs WHERE run_id = %s", (killed,))[0]
+        assert "ended without finishing" in error
+    finally:
+        holder.close()

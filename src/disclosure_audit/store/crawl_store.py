@@ -178,6 +178,14 @@ class DetailBatch:
         return len(self.rows) + len(self.unchanged) + len(self.gone) + len(self.failed)
 
 
+# The advisory-lock class of crawl runs: a live crawl holds (_RUN_LOCK, its run id) for its session.
+_RUN_LOCK = 0x6372_6177  # "craw"
+
+
+def _lock_key(run_id: int) -> int:
+    return run_id % 2_147_483_647
+
+
 _PENDING_COLUMNS = "item_id, content_id, url, etag, last_modified, version, needs_detail"  # PendingDetail's fields
 
 
@@ -208,6 +216,7 @@ class CrawlStore:
 
     def __init__(self, url: str) -> None:
         self.conn = psycopg2.connect(url)
+        self.abandoned: list[int] = []  # runs start_run found left 'running' by a process now gone
         self.conn.set_session(autocommit=False)
 
     def close(self) -> None:
@@ -260,12 +269,31 @@ class CrawlStore:
             return cur.fetchone()[0]
 
     def start_run(self, site_id: int, mode: str, orgs: Sequence[str], profile: str = "lonsun") -> int:
+        """A new run of the site, held by this connection (a session advisory lock on its id) until it
+        closes. Runs of the site still 'running' whose lock nobody holds were left by a process that
+        ended without finishing: they are closed as 'abandoned' first (`self.abandoned` lists them)."""
         with self._tx() as cur:
+            cur.execute("SELECT run_id, started_at FROM core.crawl_runs WHERE site_id = %s AND status = 'running' "
+                        "ORDER BY run_id", (site_id,))  # fmt: skip
+            for run_id, started_at in cur.fetchall():
+                cur.execute("SELECT pg_try_advisory_lock(%s, %s)", (_RUN_LOCK, _lock_key(run_id)))
+                if not cur.fetchone()[0]:
+                    continue  # its crawl is alive (another process holds it)
+                cur.execute(
+                    "UPDATE core.crawl_runs SET status = 'abandoned', finished_at = now(), error = %s "
+                    "WHERE run_id = %s AND status = 'running'",
+                    (f"abandoned: the crawl started at {started_at:%Y-%m-%d %H:%M:%S %Z} ended without finishing "
+                     "(its process was killed or lost); found by the next crawl of the site", run_id),
+                )  # fmt: skip
+                cur.execute("SELECT pg_advisory_unlock(%s, %s)", (_RUN_LOCK, _lock_key(run_id)))
+                self.abandoned.append(run_id)
             cur.execute(
                 "INSERT INTO core.crawl_runs (site_id, mode, orgs, profile) VALUES (%s, %s, %s, %s) RETURNING run_id",
                 (site_id, mode, list(orgs), profile),
             )
-            return cur.fetchone()[0]
+            run_id = cur.fetchone()[0]
+            cur.execute("SELECT pg_advisory_lock(%s, %s)", (_RUN_LOCK, _lock_key(run_id)))
+            return run_id
 
     def finish_run(
         self, run_id: int, status: str, counters: dict, server_date: datetime | None, error: str | None = None
