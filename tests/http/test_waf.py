@@ -196,3 +196,17 @@ def test_a_page_that_breaks_built_ins_gets_a_challenge_error_not_a_crash() -> No
     assert solve_challenge(page(script), URL) == {"a": "1"}
     with pytest.raises(ChallengeError):
         solve_challenge(page("Array.prototype.push = function(){}; document.cookie='a=1'"), URL)
+
+
+@pytest.mark.parametrize(
+    ("script", "says"),
+    [
+        ('document.cookie = "__jsl_clearance=1\\r\\nX-Injected: yes; path=/";', "may not carry"),
+        ('document.cookie = "big=" + new Array(1024 * 1024).join("x");', "more than the 4096"),
+        ('for (var i = 0; i < 60; i++) { document.cookie = "c" + i + "=1"; }', "at most 50"),
+    ],
+)
+def test_a_cookie_no_browser_would_send_is_a_challenge_error_not_a_header(script: str, says: str) -> None:
+    page = f"<html><head><script>{script}</script></head><body></body></html>"
+    with pytest.raises(ChallengeError, match=says):
+        solve_challenge(page, "http://127.0.0.1:8321/public/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from disclosure_audit.http.errors import ChallengeError
 from disclosure_audit.sandbox import (
@@ -98,6 +99,28 @@ def parse_cookie_assignments(assignments: list[str]) -> dict[str, str]:
     return cookies
 
 
+# What a browser keeps at most (RFC 6265 §6.1 asks for at least 4096 bytes a cookie, 50 a domain).
+MAX_COOKIE_BYTES = 4096
+MAX_COOKIES = 50
+_COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # an RFC 6265 token
+_COOKIE_VALUE = re.compile(r"^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$")  # cookie-octets, no quotes
+
+
+def _unsendable_cookie(cookies: dict[str, str]) -> str | None:
+    """Why these cookies cannot go into a Cookie header (CR/LF, controls, too many, too big), or None."""
+    if len(cookies) > MAX_COOKIES:
+        return f"{len(cookies)} cookies, at most {MAX_COOKIES} are kept"
+    for name, value in cookies.items():
+        shown = repr(name)[:40]
+        if not _COOKIE_NAME.match(name):
+            return f"the name {shown} is not a cookie token (control characters, spaces or separators)"
+        if not _COOKIE_VALUE.match(value.removeprefix('"').removesuffix('"')):
+            return f"the value of {shown} holds characters a cookie may not carry (CR, LF, controls, ';', ',')"
+        if len(name.encode()) + len(value.encode()) > MAX_COOKIE_BYTES:
+            return f"{shown} is {len(value.encode())} bytes, more than the {MAX_COOKIE_BYTES} a browser keeps"
+    return None
+
+
 def solve_challenge(
     html: str,
     url: str,
@@ -126,6 +149,9 @@ def solve_challenge(
         raise ChallengeError(url, exc.reason) from exc
     script_errors.extend(first_line(e) for e in outcome["errors"])
     cookies = parse_cookie_assignments(outcome["cookies"])
+    bad = _unsendable_cookie(cookies)
+    if bad:
+        raise ChallengeError(url, f"its script set a cookie that cannot be sent: {bad}")
     if not cookies:
         detail = f"; script error: {script_errors[0]}" if script_errors else ""
         pending = f"; {left_over} timers still pending" if left_over else ""
