@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import random
+import socket
 import subprocess
 import sys
 import threading
@@ -376,3 +377,44 @@ def test_the_client_stays_behind_its_wall() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_a_server_that_drips_its_answer_is_cut_at_the_deadline() -> None:
+    # a byte every 0.2 s never trips the 2 s read timeout; the 1.5 s deadline ends it, without a retry
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+    served: list[float] = []
+
+    def drip() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            served.append(time.monotonic())
+            try:
+                if conn.recv(65536).startswith(b"GET /robots.txt"):
+                    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    continue
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n")
+                for _ in range(1000):
+                    conn.sendall(b"x")
+                    time.sleep(0.2)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    url = f"http://127.0.0.1:{port}/slow"
+    client = PoliteClient(url, requests_per_second=100.0, read_timeout=2.0, deadline_seconds=1.5,
+                          retry_wait_seconds=0.01)  # fmt: skip
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match="no complete answer within 1.5 s"):
+            client.get(url)
+        assert time.monotonic() - started < 4
+    finally:
+        listener.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -705,6 +706,19 @@ def _short(exc: BaseException) -> str:
     return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
 
 
+def _cut(response: requests.Response) -> None:
+    """Drop a connection whose answer ran past its deadline: the blocked read fails at once."""
+    response._cut = True  # type: ignore[attr-defined]
+    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+        else:
+            response.raw.close()
+    except OSError:
+        pass
+
+
 class Transport:
     """One GET (or HEAD) on the wire: bounded time and size, no automatic redirects, every response recorded."""
 
@@ -719,12 +733,16 @@ class Transport:
         read_timeout: float,
         max_bytes: int,
         monotonic: Callable[[], float],
+        deadline_seconds: float = 120.0,
     ) -> None:
         self.session = session
         self.scope = scope
         self.stats = stats
         self.recorder = recorder
         self.timeout = (connect_timeout, read_timeout)
+        # read_timeout bounds each read; this bounds the whole answer (a server dripping a byte every
+        # few seconds never trips a per-read timeout)
+        self.deadline_seconds = deadline_seconds
         self.max_bytes = max_bytes
         self.monotonic = monotonic
 
@@ -752,9 +770,26 @@ class Transport:
             stream=True,
             allow_redirects=False,
         )
+        timer = threading.Timer(max(0.0, self.deadline_seconds - (self.monotonic() - started)), _cut, (response,))
+        timer.daemon = True
+        timer.start()
         try:
-            body, truncated = self._read(response, request)
+            try:
+                body, truncated = self._read(response, request)
+            except Exception:
+                if not getattr(response, "_cut", False):
+                    raise
+                body, truncated = b"", True
+            if getattr(response, "_cut", False):  # whatever the read made of the dropped connection
+                self.stats.error("deadline")
+                raise FetchError(
+                    request.url,
+                    f"no complete answer within {self.deadline_seconds:g} s (the body came too slowly)",
+                    request.trace.attempts,
+                    response.status_code,
+                )
         finally:
+            timer.cancel()
             response.close()
         headers = Headers(response.headers)
         result = FetchResult(
@@ -871,6 +906,7 @@ class PoliteClient:
         max_wait_seconds: float = 60.0,
         connect_timeout: float = 10.0,
         read_timeout: float = 30.0,
+        deadline_seconds: float = 120.0,
         max_bytes: int = 50 * 1024 * 1024,
         max_redirects: int = 10,
         solve_challenges: bool = True,
@@ -911,6 +947,7 @@ class PoliteClient:
             recorder=recorder,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            deadline_seconds=deadline_seconds,
             max_bytes=max_bytes,
             monotonic=monotonic,
         )
