@@ -10,3 +10,6 @@ COMMENT ON COLUMN core.crawl_runs.status IS
     '运行中 running, 成功 succeeded, 降级 degraded（部分内容未能读取）, 失败 failed, 中断 abandoned（进程未完成即结束，'
     '由下一次采集发现）/ running, succeeded, degraded (some content could not be read), failed, abandoned (its process '
     'ended without finishing; closed by the next crawl of the site)';
+
+COMMENT ON COLUMN core.crawl_runs.profile IS
+    '站点配置（平台类型）/ the site profile the run used (lonsun, legaltext ...: disclosure-audit sites list)';
