@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from disclosure_audit.sandbox import SandboxError, record_requests
+from disclosure_audit.sandbox import SandboxError, record_requests, run_scripts
 
 URL = "http://127.0.0.1:8321/public/column/6771?type=6&action=xinzheng"
 
@@ -65,3 +67,13 @@ def test_the_sandbox_has_no_network() -> None:
         page("var x = typeof XMLHttpRequest + typeof fetch + typeof require; $.get('/x?labelName=' + x);"), URL, {}
     )
     assert requests[0].url == "/x?labelName=undefinedundefinedundefined"
+
+
+def test_memory_outside_the_v8_heap_is_bounded_too() -> None:
+    # typed arrays live outside the heap limit: once 2 GB of resident memory before the deadline
+    grow = "var a = []; for (var i = 0; i < 40; i++) { a.push(new Uint8Array(50 * 1024 * 1024).fill(1)); }"
+    shim = "var __cfg = %s; function __da_drain() { return 0; } function __da_result() { return '{}'; }"
+    started = time.monotonic()
+    with pytest.raises(SandboxError, match="more than 384 MB") as caught:
+        run_scripts([grow], shim, {}, timeout_ms=4000)
+    assert caught.value.kind == "memory" and time.monotonic() - started < 4

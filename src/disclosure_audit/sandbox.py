@@ -2,16 +2,21 @@
 
 Two callers: the anti-bot challenge solver (http/waf.py: which cookie does the page set?) and the
 site profiles (what list request does a catalogue shell's script send?). Each run gets a new
-mini-racer context with a hard heap limit and one deadline for the whole run; the page sees only the
-stand-ins its caller's shim defines. Nothing here can reach the network, the file system or a process:
-mini-racer has none of them to give.
+mini-racer context, in a child process of its own, with a hard heap limit, a cap on the whole
+process's memory and one deadline for the whole run; the page sees only the stand-ins its caller's
+shim defines. Nothing here can reach the network, the file system or a process: mini-racer has none
+of them to give.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,6 +74,13 @@ def location_of(url: str) -> dict[str, str]:
     }
 
 
+# The child process's whole memory (RSS) may not pass this: V8's heap limit does not cover the
+# backing stores of typed arrays, which a hostile script can grow to gigabytes within its time.
+MAX_PROCESS_MB = 384
+_START_ALLOWANCE_S = 15.0  # starting the child (an interpreter and mini-racer) is not the scripts' time
+_WATCH_INTERVAL_S = 0.02
+
+
 def run_scripts(
     scripts: list[str],
     shim: str,
@@ -76,13 +88,95 @@ def run_scripts(
     *,
     timeout_ms: int = 2000,
     max_memory_mb: int = 64,
+    max_process_mb: int = MAX_PROCESS_MB,
 ) -> tuple[dict, list[str], int]:
     """Run `shim` (a JS template with one %s for the JSON config), then each script, then pending timers.
 
     The shim must define `__da_drain()` (runs timers, returns how many are left) and `__da_result()`
     (a JSON string). Returns (the parsed result, the scripts' errors, timers left). A script that
     throws is recorded and the next one runs, as in a browser. Raises SandboxError.
+
+    The isolate runs in a child process of its own: its V8 heap is capped at `max_memory_mb`, and
+    the whole process (typed arrays and other memory outside the heap included) at `max_process_mb`,
+    watched from here and killed the moment it passes; a crash of the isolate is the child's, not ours.
     """
+    payload = json.dumps(
+        {"scripts": scripts, "shim": shim, "config": dict(config), "timeout_ms": timeout_ms,
+         "max_memory_mb": max_memory_mb}  # fmt: skip
+    ).encode("utf-8")
+    # a plain child interpreter (not multiprocessing: that would import the caller's __main__ again)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "disclosure_audit.sandbox"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    out: list[bytes] = []
+    reader = threading.Thread(target=lambda: out.append(child.stdout.read()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    limit = max_process_mb * 1024 * 1024
+    deadline = time.monotonic() + _START_ALLOWANCE_S + timeout_ms / 1000
+    try:
+        with contextlib.suppress(BrokenPipeError):
+            child.stdin.write(payload)  # type: ignore[union-attr]
+            child.stdin.close()  # type: ignore[union-attr]
+        while child.poll() is None:
+            rss = _rss(child.pid)
+            if rss is not None and rss > limit:
+                raise SandboxError(
+                    f"its script used more than {max_process_mb} MB of memory (the whole sandbox process)", "memory"
+                )
+            if time.monotonic() > deadline:
+                raise SandboxError(f"its script did not finish within {timeout_ms} ms", "timeout")
+            time.sleep(_WATCH_INTERVAL_S)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait(5)
+        reader.join(5)
+    try:
+        message = json.loads(out[0].decode("utf-8")) if out and out[0] else None
+    except ValueError:
+        message = None
+    if not isinstance(message, list) or not message:
+        raise SandboxError(f"the sandbox process ended without a result (exit code {child.returncode})", "failed")
+    if message[0] == "error":
+        raise SandboxError(str(message[1]), str(message[2]))
+    return message[1], list(message[2]), int(message[3])
+
+
+def _rss(pid: int | None) -> int | None:
+    """Resident memory of a process in bytes, from /proc (None where there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _child_main() -> None:
+    """The child process: read the job from stdin, print ["ok", result, errors, left_over] or
+    ["error", reason, kind] as JSON on stdout."""
+    try:
+        job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+        result = _run_here(job["scripts"], job["shim"], job["config"], timeout_ms=int(job["timeout_ms"]),
+                           max_memory_mb=int(job["max_memory_mb"]))  # fmt: skip
+        message: list = ["ok", *result]
+    except SandboxError as exc:
+        message = ["error", exc.reason, exc.kind]
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the parent gets one line
+        message = ["error", f"the sandbox failed: {type(exc).__name__}: {exc}", "failed"]
+    sys.stdout.buffer.write(json.dumps(message).encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
+def _run_here(
+    scripts: list[str],
+    shim: str,
+    config: Mapping[str, object],
+    *,
+    timeout_ms: int,
+    max_memory_mb: int,
+) -> tuple[dict, list[str], int]:
+    """run_scripts' work, in this process (the child)."""
     deadline = time.monotonic() + timeout_ms / 1000
     errors: list[str] = []
 
@@ -363,3 +457,7 @@ def record_requests(
                 )
             )
     return out, errors + [str(e) for e in result.get("errors") or []]
+
+
+if __name__ == "__main__":
+    _child_main()
