@@ -31,7 +31,7 @@ from pathlib import Path
 from disclosure_audit.errors import DisclosureAuditError
 from disclosure_audit.http.capture import CaptureWriter
 from disclosure_audit.http.client import PoliteClient
-from disclosure_audit.http.errors import ChallengeError, ClientError, DisallowedByRobots, FetchError, OffSiteURL
+from disclosure_audit.http.errors import ChallengeError, ClientError, DisallowedByRobots, OffSiteURL
 from disclosure_audit.parse.listing import EMPTY, UNRECOGNISED
 from disclosure_audit.progress import Progress
 from disclosure_audit.sites import (
@@ -100,9 +100,7 @@ def _kind_of(exc: Exception) -> str:
         return "disallowed"
     if isinstance(exc, ChallengeError):
         return "challenge_failed"
-    if isinstance(exc, FetchError):
-        return "fetch_failed"
-    return "fetch_failed"
+    return "fetch_failed"  # FetchError, and any other client error
 
 
 class _Crawl:
@@ -168,7 +166,7 @@ class _Crawl:
         log.warning("%s", row.message)
 
     def problem(self, problem: Problem, scope: str, org: OrgRef | None = None, column: ColumnRef | None = None,
-                severity: str = "error") -> None:  # fmt: skip
+                severity: str = "error", content_id: int | None = None) -> None:  # fmt: skip
         self.error(
             ErrorRow(
                 scope=scope,
@@ -180,6 +178,7 @@ class _Crawl:
                 type=column.type if column else None,
                 cat_id=column.cat_id if column else None,
                 column_name=column.name if column else None,
+                content_id=content_id,
                 url=problem.url,
                 capture_id=problem.capture_id,
             )
@@ -325,22 +324,11 @@ class _Crawl:
         for cid, (url, exc) in refused.items():
             if status.get(cid) == "new":
                 continue  # its detail fetch says so, in the detail stage
-            self.error(
-                ErrorRow(
-                    scope="entry",
-                    kind=_kind_of(exc),
-                    message=f"{col.org.name}/{col.name}: the list links item {cid} at {url}, which the crawl may not "
-                    f"follow ({exc}); the item keeps its last good version and the URL it was read at",
-                    org=col.org.name,
-                    organ_id=col.org.organ_id,
-                    type=col.type,
-                    cat_id=col.cat_id,
-                    column_name=col.name,
-                    content_id=cid,
-                    url=url,
-                    capture_id=capture_id,
-                )
+            message = (
+                f"{col.label}: the list links item {cid} at {url}, which the crawl may not follow ({exc}); the "
+                "item keeps its last good version and the URL it was read at"
             )
+            self.problem(Problem(_kind_of(exc), message, url, capture_id), "entry", col.org, col, content_id=cid)
         for s in status.values():
             self.counters[f"list_{s}"] += 1
         oldest = self.listed.get(col.key)

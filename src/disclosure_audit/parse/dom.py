@@ -143,40 +143,36 @@ def text(el: Element) -> str:
     return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
+_SCRIPT_TAGS = frozenset({"script", "style", "noscript", "template"})
+
+
 def shown_text(el: Element) -> str:
     """`el`'s text exactly as text() gives it, but without what scripts and styles inside it hold
     (a <script> inside an <h1> is no part of the title)."""
-    if next(el.iter("script", "style", "noscript", "template"), None) is None:
+    if next(el.iter(*_SCRIPT_TAGS), None) is None:
         return text(el)
-    parts: list[str] = []
-    walker = etree.iterwalk(el, events=("start", "end"))
-    for event, node in walker:
-        if event == "start":
-            if node.tag in ("script", "style", "noscript", "template") or not isinstance(node.tag, str):
-                walker.skip_subtree()  # its "end" still comes, and adds its tail
-                continue
-            if node.text:
-                parts.append(node.text)
-        elif node.tail and node is not el:
-            parts.append(node.tail)
-    return "".join(parts)
+    return _text_skipping(el, _SCRIPT_TAGS, "")
 
 
 def text_outside_scripts(el: Element) -> str:
     """The text a reader sees in `el`: everything but scripts, styles and other invisible-text tags."""
+    return _text_skipping(el, SKIPPED_TAGS | {"script", "title", "head"}, " ")
+
+
+def _text_skipping(el: Element, skipped: frozenset[str] | set[str], sep: str) -> str:
+    """The text of `el` and its descendants, without the subtrees of `skipped` tags (their tails kept)."""
     parts: list[str] = []
     walker = etree.iterwalk(el, events=("start", "end"))
     for event, node in walker:
-        tag = node.tag
         if event == "start":
-            if not isinstance(tag, str) or tag in SKIPPED_TAGS or tag in ("script", "title", "head"):
+            if not isinstance(node.tag, str) or node.tag in skipped:
                 walker.skip_subtree()  # its "end" still comes, and adds its tail
                 continue
             if node.text:
                 parts.append(node.text)
         elif node.tail and node is not el:
             parts.append(node.tail)
-    return " ".join(parts)
+    return sep.join(parts)
 
 
 def label_text(el: Element) -> str | None:

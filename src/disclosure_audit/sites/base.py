@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from disclosure_audit.errors import DisclosureAuditError
-from disclosure_audit.parse.listing import ListPage
+from disclosure_audit.parse.decode import decode_page
+from disclosure_audit.parse.listing import UNRECOGNISED, ListPage
 from disclosure_audit.sites.settings import SiteSettings
 
 # Column roles: what a column's list is for.
@@ -230,6 +231,37 @@ class SiteProfile(ABC):
     @abstractmethod
     def content_id(self, url: str) -> int | None:
         """The content id a detail URL names."""
+
+    # ------------------------------------------------ what every profile checks before it parses
+    @staticmethod
+    def list_text(page: Page) -> str | ListPage:
+        """A list answer's text, or the unrecognised ListPage that says why it has none to read
+        (a status other than 200, a doubtful decoding)."""
+        if page.status != 200:
+            return ListPage([], None, kind=UNRECOGNISED, reason=f"HTTP {page.status} instead of a list")
+        decoded = decode_page(page.body, page.content_type)
+        if decoded.doubt:
+            return ListPage([], None, kind=UNRECOGNISED, reason=f"doubtful decoding: {decoded.doubt}")
+        return decoded.text
+
+    @staticmethod
+    def detail_text(page: Page) -> str | DetailRead:
+        """A detail page's text, or the unreadable DetailRead that says why it has none to read
+        (an empty answer, a doubtful decoding)."""
+        if not page.body.strip():
+            return DetailRead(None, problem=Problem("unreadable_detail", "an empty answer (HTTP 200, no content)"))
+        decoded = decode_page(page.body, page.content_type)
+        if decoded.doubt:
+            return DetailRead(None, problem=Problem("doubtful_decoding", f"doubtful decoding: {decoded.doubt}"))
+        return decoded.text
+
+    def landed_elsewhere(self, page: Page, what: str) -> DetailRead | None:
+        """The unreadable DetailRead of a page that redirected to another item than the one asked for."""
+        asked, landed = self.content_id(page.url), self.content_id(page.final_url)
+        if asked is not None and landed != asked:
+            moved = Problem("redirected_away", f"the {what} {asked} redirected to {page.final_url}")
+            return DetailRead(None, problem=moved)
+        return None
 
     def entries(self, listing: ListPage) -> list[Entry]:
         """The entries of a list answer as the core records them."""

@@ -29,7 +29,7 @@ from disclosure_audit.parse.legal_text import (
     parse_law_list,
     parse_legal_text,
 )
-from disclosure_audit.parse.listing import UNRECOGNISED, ListPage
+from disclosure_audit.parse.listing import ListPage
 from disclosure_audit.parse.normalize import normalize_text
 from disclosure_audit.sites.base import (
     CATALOGUE,
@@ -102,20 +102,14 @@ class LegalTextProfile(SiteProfile):
                          request=request, shell_url=org.url)  # fmt: skip
 
     def read_list(self, page: Page, column: ColumnRef) -> ListPage:
-        if page.status != 200:
-            return ListPage([], None, kind=UNRECOGNISED, reason=f"HTTP {page.status} instead of a list")
-        decoded = decode_page(page.body, page.content_type)
-        if decoded.doubt:
-            return ListPage([], None, kind=UNRECOGNISED, reason=f"doubtful decoding: {decoded.doubt}")
-        return parse_law_list(decoded.text, page.final_url)
+        text = self.list_text(page)
+        return text if isinstance(text, ListPage) else parse_law_list(text, page.final_url)
 
     def read_detail(self, page: Page) -> DetailRead:
-        if not page.body.strip():
-            return DetailRead(None, problem=Problem("unreadable_detail", "an empty answer (HTTP 200, no content)"))
-        decoded = decode_page(page.body, page.content_type)
-        if decoded.doubt:
-            return DetailRead(None, problem=Problem("doubtful_decoding", f"doubtful decoding: {decoded.doubt}"))
-        parsed = parse_legal_text(decoded.text)
+        text = self.detail_text(page)
+        if isinstance(text, DetailRead):
+            return text
+        parsed = parse_legal_text(text)
         header = {k: v for k, v in parsed.items() if k != "body"}
         if not any(k in header for k in _HEADER_FIELDS):
             return DetailRead(
@@ -126,11 +120,9 @@ class LegalTextProfile(SiteProfile):
                     "(another format, or an error page)",
                 ),
             )
-        asked, landed = self.content_id(page.url), self.content_id(page.final_url)
-        if asked is not None and landed != asked:
-            return DetailRead(
-                None, problem=Problem("redirected_away", f"the text of document {asked} redirected to {page.final_url}")
-            )
+        elsewhere = self.landed_elsewhere(page, "text of document")
+        if elsewhere is not None:
+            return elsewhere
         normalized = normalize_legal_text(parsed)
         record: dict = {key: None for key in DETAIL_FIELDS}
         record.update({k: normalized.get(k) for k in _HEADER_FIELDS})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from disclosure_audit.errors import DisclosureAuditError
@@ -17,7 +18,7 @@ from disclosure_audit.parse import dom, urls
 from disclosure_audit.parse.decode import decode_page
 from disclosure_audit.parse.detail import DetailLayout, Selector, parse_detail
 from disclosure_audit.parse.labels import DEFAULT_LABELS
-from disclosure_audit.parse.listing import UNRECOGNISED, ListPage, parse_fragment, parse_index, parse_shell
+from disclosure_audit.parse.listing import ListPage, parse_fragment, parse_index, parse_shell
 from disclosure_audit.parse.normalize import normalize_item
 from disclosure_audit.parse.script import PAGING_PARAMETERS, ListCall, read_list_call
 from disclosure_audit.sandbox import SandboxError, extract_scripts, record_requests
@@ -130,7 +131,7 @@ class LonsunProfile(SiteProfile):
 
     def _with_request(self, fetch: Fetch, ref: ColumnRef, stored: ListRequest | None) -> ColumnRef:
         if stored is not None:
-            return _replace(ref, request=stored)
+            return replace(ref, request=stored)
         if not ref.shell_url:
             return _problem(ref, "parameter_unresolved", "no shell page to read the list parameters from", None)
         try:
@@ -143,7 +144,7 @@ class LonsunProfile(SiteProfile):
             )
         text = decode_page(page.body, page.content_type).text
         calls, why = self._list_calls(text, page.final_url, many=False)
-        ref = _replace(ref, shell_capture_id=page.capture_id)
+        ref = replace(ref, shell_capture_id=page.capture_id)
         wanted = str(ref.cat_id)
         call = next((c for c in calls if c.params.get("catId") == wanted), calls[0] if calls else None)
         if call is None:
@@ -164,7 +165,7 @@ class LonsunProfile(SiteProfile):
                 page.final_url,
                 page.capture_id,
             )
-        return _replace(ref, request=self._request(call, page.final_url))
+        return replace(ref, request=self._request(call, page.final_url))
 
     def _library(
         self, fetch: Fetch, org: OrgRef, url: str, stored: Mapping[tuple[int, int], ListRequest]
@@ -201,7 +202,7 @@ class LonsunProfile(SiteProfile):
             gaps = f": {gaps}" if gaps else ""
             return [
                 _problem(
-                    _replace(base, shell_capture_id=page.capture_id),
+                    replace(base, shell_capture_id=page.capture_id),
                     "parameter_unresolved",
                     f"no complete list request found in the script of the library page{gaps}{why}",
                     page.final_url,
@@ -267,22 +268,18 @@ class LonsunProfile(SiteProfile):
 
     # ---------------------------------------------------------------- reading
     def read_list(self, page: Page, column: ColumnRef) -> ListPage:
-        if page.status != 200:
-            return ListPage([], None, kind=UNRECOGNISED, reason=f"HTTP {page.status} instead of a list")
-        decoded = decode_page(page.body, page.content_type)
-        if decoded.doubt:
-            return ListPage([], None, kind=UNRECOGNISED, reason=f"doubtful decoding: {decoded.doubt}")
+        text = self.list_text(page)
+        if isinstance(text, ListPage):
+            return text
         markers = list(self.settings.empty_markers)
         if column.request is not None and column.request.params.get("result"):
             markers.append(column.request.params["result"])  # the template prints it for an empty list
-        return parse_fragment(decoded.text, page.final_url, tuple(markers))
+        return parse_fragment(text, page.final_url, tuple(markers))
 
     def read_detail(self, page: Page) -> DetailRead:
-        if not page.body.strip():
-            return DetailRead(None, problem=Problem("unreadable_detail", "an empty answer (HTTP 200, no content)"))
-        decoded = decode_page(page.body, page.content_type)
-        if decoded.doubt:
-            return DetailRead(None, problem=Problem("doubtful_decoding", f"doubtful decoding: {decoded.doubt}"))
+        text = self.detail_text(page)
+        if isinstance(text, DetailRead):
+            return text
         if self.settings.require_document_end and not _DOC_END.search(page.body[-2048:]):
             return DetailRead(
                 None,
@@ -292,7 +289,7 @@ class LonsunProfile(SiteProfile):
                     "metadata may be incomplete",
                 ),
             )
-        parsed = parse_detail(decoded.text, page.final_url, self.layout)
+        parsed = parse_detail(text, page.final_url, self.layout)
         if not parsed.fields:
             return DetailRead(
                 None,
@@ -302,12 +299,9 @@ class LonsunProfile(SiteProfile):
                     "(another layout, an error page, or markup the parser could not follow)",
                 ),
             )
-        asked, landed = self.content_id(page.url), self.content_id(page.final_url)
-        if asked is not None and landed != asked:
-            return DetailRead(
-                None,
-                problem=Problem("redirected_away", f"the page of item {asked} redirected to {page.final_url}"),
-            )
+        elsewhere = self.landed_elsewhere(page, "page of item")
+        if elsewhere is not None:
+            return elsewhere
         return DetailRead(normalize_item(parsed), parsed.body_text, unknown_labels=tuple(parsed.unknown_labels))
 
     def content_id(self, url: str) -> int | None:
@@ -385,12 +379,6 @@ def _tab_name(tab: str) -> str:
     return f"{LIBRARY_NAME}·{tab}"
 
 
-def _replace(ref: ColumnRef, **changes) -> ColumnRef:
-    from dataclasses import replace
-
-    return replace(ref, **changes)
-
-
 def _problem(ref: ColumnRef, kind: str, what: str, url: str | None, capture_id: int | None = None) -> ColumnRef:
     message = f"{ref.org.name}/{ref.name}: {what}"
-    return _replace(ref, problem=Problem(kind, message, url, capture_id), request=None)
+    return replace(ref, problem=Problem(kind, message, url, capture_id), request=None)
