@@ -358,3 +358,83 @@ def build_law_truth(corpus: Corpus, base_url: str) -> dict:
             )
             records.append(record)
     return {"site": {"base_url": base_url, "day": corpus.day}, "items": records}
+
+
+# Table 二 （一）项 of the annual report: the register columns of the replica (it has no 规章 column).
+REGISTER_ROWS = {"规范性文件": "行政规范性文件", "行政规范性文件": "行政规范性文件", "规章": "规章"}
+REPORT_FIGURES = ("本年制发件数", "本年废止件数", "现行有效件数")
+
+
+def build_register_truth(corpus: Corpus, years: tuple[int, ...] | None = None) -> dict:
+    """What table 二 （一）项 must say per year, organisation and row, from the replica's own model.
+
+    Per figure the content ids counted and those the shown data cannot decide. The conventions (what a
+    report author is told in README and in the report views' comments):
+    - issued (本年制发件数): 成文日期 shown in the year; not shown and published in or after the year:
+      undetermined;
+    - a document starts on its 生效日期 when shown as a date, else on its 成文日期;
+    - it ends on the 废止日期 shown (a date), else, when it shows 废止/失效 or a later visible document
+      repeals it whole, on that document's 生效日期; when neither says when, the end is undetermined
+      (from its start year on); a document showing no 有效性 at all is undetermined too;
+    - in force (现行有效件数) on 31 December: started by then and not ended by then.
+    A single day's corpus has no crawl history, so no end is known from versions here.
+    """
+    last = corpus.as_of.year
+    years = years or tuple(range(2019, last + 1))
+    out: dict = {y: {} for y in years}
+    for cid in corpus.iter_ids():
+        item = corpus.item(cid, body=False)
+        if item is None or item.column.name not in REGISTER_ROWS:
+            continue
+        t = item.truth
+        row = REGISTER_ROWS[item.column.name]
+        written = _as_date(t.get("written_date"))
+        published = _as_date(t.get("publish_date"))
+        effective = _as_date(t.get("effective_date"))
+        start = effective or written
+        validity = t.get("validity")
+        end: date | None = _as_date(t.get("repeal_date"))
+        end_known = end is not None
+        if not end_known:
+            repealers = [corpus.item(r, body=False) for r in corpus.repealed_by(cid) if corpus.exists(r)]
+            dated = sorted(d for d in (_as_date(r.truth.get("effective_date")) for r in repealers if r) if d)
+            if validity in rules.ENDED_STATES or repealers:
+                end, end_known = (dated[0], True) if dated else (None, False)
+            elif validity is None:
+                end_known = False
+            else:
+                end_known = True  # in force: no end
+        for y in years:
+            dec31 = date(y, 12, 31)
+            figures: dict[str, str | None] = {}
+            if written is not None:
+                figures["本年制发件数"] = "counted" if written.year == y else None
+            elif published is not None and published.year < y:
+                figures["本年制发件数"] = None
+            else:
+                figures["本年制发件数"] = "undetermined"
+            if end is not None:
+                figures["本年废止件数"] = "counted" if end.year == y else None
+            elif not end_known:
+                figures["本年废止件数"] = None if start is not None and start.year > y else "undetermined"
+            else:
+                figures["本年废止件数"] = None
+            if start is None:
+                figures["现行有效件数"] = None if published is not None and published > dec31 else "undetermined"
+            elif start > dec31:
+                figures["现行有效件数"] = None
+            elif end is not None:
+                figures["现行有效件数"] = "counted" if end > dec31 else None
+            else:
+                figures["现行有效件数"] = "counted" if end_known else "undetermined"
+            for figure, decision in figures.items():
+                if decision is None:
+                    continue
+                cell = (
+                    out[y]
+                    .setdefault(item.org.name, {})
+                    .setdefault(row, {})
+                    .setdefault(figure, {"counted": [], "undetermined": []})
+                )
+                cell[decision].append(cid)
+    return out
