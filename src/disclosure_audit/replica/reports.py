@@ -2,7 +2,8 @@
 
 Report years 2019–2020 use the trial format (国办公开办函〔2019〕60号), later years the 2021 format
 (国办公开办函〔2021〕30号). Figures satisfy the identities C1–C4 of the format and the cross-year
-carry-over C5, and the section 一 text quotes the table cells (C7).
+carry-over C5, and the section 一 text quotes the table cells (C7) — all but one report,
+`INCONSISTENT_REPORT`, which is published with a table error the audit must find.
 """
 
 from __future__ import annotations
@@ -59,6 +60,27 @@ EARTHQUAKE_2021 = {
 }
 
 
+# The one report published inconsistent, on purpose: 合肥市财政局 miscounted its 2022 carry-on. Row 四
+# 结转下年度继续办理 says one natural person's application more than there is (自然人 and, so that C3 holds,
+# 总计), so C1 fails in those two columns (a 总计 column always fails with the column it sums) while C2
+# and C3 hold. Section 一 quotes the true carry-on, which now differs from the table's 总计 (C7). The
+# wrong carry-on is what 2023 carries over, so C5 holds and 2023 on is consistent again.
+_BROKEN_ORGAN, _BROKEN_YEAR, _BROKEN_COLUMN = 6713, 2022, 0
+INCONSISTENT_REPORT: dict = {
+    "organ_id": _BROKEN_ORGAN,
+    "org": "合肥市财政局",
+    "year": _BROKEN_YEAR,
+    "broken": ("C1", "C7"),
+    # table-3 cells published one too high (true value + 1); C1 fails in these columns
+    "cells": [
+        {"table": "table3", "row": ROW_CARRY_ON, "column": APPLICANT_COLUMNS[_BROKEN_COLUMN], "off_by": 1},
+        {"table": "table3", "row": ROW_CARRY_ON, "column": "总计", "off_by": 1},
+    ],
+    # section 一 quotes 结转下年度 N件 with the true N: one less than the table's row 四 总计
+    "section_one": {"figure": "carried_on", "off_by": -1},
+}
+
+
 def report_format(year: int) -> str:
     return "2019" if year <= 2020 else "2021"
 
@@ -87,7 +109,10 @@ def _applications(seed: int, organ_id: int, year: int) -> tuple[tuple[int, ...],
         for _ in range(available - later):
             outcome = outcomes[0] if r.random() < 0.55 else r.choice(outcomes)
             counts[outcome][col] += 1
-    return new, tuple(carry_on), {"carried": carried, "counts": counts}
+    true_carry_on = tuple(carry_on)
+    if (organ_id, year) == (_BROKEN_ORGAN, _BROKEN_YEAR):  # INCONSISTENT_REPORT: published one too high
+        carry_on[_BROKEN_COLUMN] += 1
+    return new, tuple(carry_on), {"carried": carried, "counts": counts, "true_carry_on": true_carry_on}
 
 
 def report_figures(seed: int, org: Org, year: int) -> dict:
@@ -107,7 +132,8 @@ def report_figures(seed: int, org: Org, year: int) -> dict:
         rows.append((label, with_total(values)))
         handled = [a + b for a, b in zip(handled, values, strict=True)]
     rows.append((ROW_TOTAL, with_total(handled)))  # C2
-    rows.append((ROW_CARRY_ON, with_total(carry_on)))  # C1 holds: new + carried = handled + carry_on
+    # C1 holds: new + carried = handled + carry_on (but for INCONSISTENT_REPORT)
+    rows.append((ROW_CARRY_ON, with_total(carry_on)))
 
     # table 四: one row of 3 groups x (维持, 纠正, 其他, 尚未审结, 总计), C4
     table4: list[str] = []
@@ -199,10 +225,13 @@ def report_figures(seed: int, org: Org, year: int) -> dict:
         )
     else:
         published = f"{year}年，本机关在“{SITE_NAME}”政府信息公开平台主动公开政府信息{r.randint(80, 900)}条。"
-    if total_new == 0:
+    broken = (org.organ_id, year) == (_BROKEN_ORGAN, _BROKEN_YEAR)
+    if total_new == 0 and not broken:  # the broken report always quotes its carry-on, whatever the seed
         applications = "全年未收到政府信息公开申请。"
     else:
-        applications = f"全年新收政府信息公开申请{total_new}件，办结{total_handled}件，结转下年度{sum(carry_on)}件。"
+        # the true carry-on: the table's differs in INCONSISTENT_REPORT only
+        quoted_carry_on = sum(extra["true_carry_on"])
+        applications = f"全年新收政府信息公开申请{total_new}件，办结{total_handled}件，结转下年度{quoted_carry_on}件。"
     reviews = sum(int(table4[i]) for i in (4, 9, 14))
     review_text = (
         "未发生政府信息公开行政复议和行政诉讼。"
