@@ -4,6 +4,7 @@ DROP TABLE IF EXISTS report.frozen_figure_items;
 DROP TABLE IF EXISTS report.frozen_reports;
 DROP FUNCTION IF EXISTS report.lineage_only_while_freezing();
 DROP FUNCTION IF EXISTS report.refuse_frozen_change();
+DROP VIEW IF EXISTS report.unread_columns;
 DROP VIEW IF EXISTS report.findings_summary;
 DROP VIEW IF EXISTS report.ontime_rates;
 DROP VIEW IF EXISTS report.published_by_kind;

@@ -154,6 +154,7 @@ COMMENT ON VIEW report.register_documents IS
 -- undetermined for a figure has no row. Years are whole calendar years, as of 31 December.
 --   本年制发件数  成文日期 in the year; no 成文日期 and published in or after the year: undetermined
 --                (a document is written no later than it is published)
+--   本年公开件数  发布日期 in the year (the trial format's 本年新公开数量)
 --   本年废止件数  ended in the year (end_year); ended but when unknown: undetermined from its start year on
 --   现行有效件数  started on or before 31 December and not ended by then; start or end unknown: undetermined
 CREATE VIEW report.register_figure_items AS
@@ -174,6 +175,13 @@ decided AS (
               ELSE 'undetermined' END,
          'written_date',
          CASE WHEN d.written_date IS NULL THEN '未显示成文日期 / written date not shown' END,
+         d.capture_id),
+        ('本年公开件数',
+         CASE WHEN d.publish_date IS NOT NULL THEN
+                  CASE WHEN date_part('year', d.publish_date) = y.year THEN 'counted' END
+              ELSE 'undetermined' END,
+         'publish_date',
+         CASE WHEN d.publish_date IS NULL THEN '未显示发布日期 / publish date not shown' END,
          d.capture_id),
         ('本年废止件数',
          CASE WHEN d.end_year IS NOT NULL THEN CASE WHEN d.end_year = y.year THEN 'counted' END
@@ -217,7 +225,7 @@ WITH cells AS (
     JOIN core.orgs o ON o.site_id = y.site_id
     JOIN core.sites s ON s.site_id = y.site_id AND s.audited
     CROSS JOIN (VALUES ('规章'), ('行政规范性文件')) AS r(row_label)
-    CROSS JOIN (VALUES ('本年制发件数'), ('本年废止件数'), ('现行有效件数')) AS f(figure)
+    CROSS JOIN (VALUES ('本年制发件数'), ('本年公开件数'), ('本年废止件数'), ('现行有效件数')) AS f(figure)
 )
 SELECT c.site_id, c.year, c.organ_id, c.org, c.row_label, c.figure,
        count(i.content_id) FILTER (WHERE i.decision = 'counted')::int AS value,
@@ -366,5 +374,21 @@ CREATE TRIGGER frozen_items_no_truncate BEFORE TRUNCATE ON report.frozen_figure_
     FOR EACH STATEMENT EXECUTE FUNCTION report.refuse_frozen_change();
 CREATE TRIGGER frozen_items_only_while_freezing BEFORE INSERT ON report.frozen_figure_items
     FOR EACH ROW EXECUTE FUNCTION report.lineage_only_while_freezing();
+
+GRANT SELECT ON ALL TABLES IN SCHEMA report TO report_reader;
+
+-- -------------------------------------------------------------------- what the last crawl could not read
+CREATE VIEW report.unread_columns AS
+SELECT DISTINCT ON (cr.site_id, cr.organ_id, cr.type, cr.cat_id)
+       cr.site_id, cr.organ_id, o.name AS org, c.name AS column_name, cr.run_id, cr.outcome, cr.error,
+       rr.row_label
+FROM core.column_runs cr
+JOIN core.columns c ON c.site_id = cr.site_id AND c.organ_id = cr.organ_id AND c.type = cr.type AND c.cat_id = cr.cat_id
+LEFT JOIN core.orgs o ON o.site_id = cr.site_id AND o.organ_id = cr.organ_id
+LEFT JOIN report.register_rows rr ON rr.column_name = c.name
+ORDER BY cr.site_id, cr.organ_id, cr.type, cr.cat_id, cr.run_id DESC;
+COMMENT ON VIEW report.unread_columns IS
+    '每个栏目最近一次采集的结果；outcome = unreadable 的栏目不得据以计算年报数字 / the latest crawl outcome of '
+    'every column; no report figure is computed from a column whose latest outcome is unreadable';
 
 GRANT SELECT ON ALL TABLES IN SCHEMA report TO report_reader;

@@ -22,9 +22,10 @@ from disclosure_audit.calendar import cli as calendar_cli
 from disclosure_audit.checks import cli as checks_cli
 from disclosure_audit.errors import DisclosureAuditError
 from disclosure_audit.replica import cli as replica_cli
+from disclosure_audit.report import cli as report_cli
 from disclosure_audit.store import cli as store_cli
 
-GROUPS = (store_cli, replica_cli, crawl_cli, demo, calendar_cli, checks_cli)
+GROUPS = (store_cli, replica_cli, crawl_cli, demo, calendar_cli, checks_cli, report_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

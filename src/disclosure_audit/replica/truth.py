@@ -362,7 +362,7 @@ def build_law_truth(corpus: Corpus, base_url: str) -> dict:
 
 # Table 二 （一）项 of the annual report: the register columns of the replica (it has no 规章 column).
 REGISTER_ROWS = {"规范性文件": "行政规范性文件", "行政规范性文件": "行政规范性文件", "规章": "规章"}
-REPORT_FIGURES = ("本年制发件数", "本年废止件数", "现行有效件数")
+REPORT_FIGURES = ("本年制发件数", "本年公开件数", "本年废止件数", "现行有效件数")
 
 
 def build_register_truth(corpus: Corpus, years: tuple[int, ...] | None = None) -> dict:
@@ -372,6 +372,7 @@ def build_register_truth(corpus: Corpus, years: tuple[int, ...] | None = None) -
     report author is told in README and in the report views' comments):
     - issued (本年制发件数): 成文日期 shown in the year; not shown and published in or after the year:
       undetermined;
+    - published (本年公开件数, the trial format's 本年新公开数量): 发布日期 shown in the year;
     - a document starts on its 生效日期 when shown as a date, else on its 成文日期;
     - it ends on the 废止日期 shown (a date), else, when it shows 废止/失效 or a later visible document
       repeals it whole, on that document's 生效日期; when neither says when, the end is undetermined
@@ -413,6 +414,9 @@ def build_register_truth(corpus: Corpus, years: tuple[int, ...] | None = None) -
                 figures["本年制发件数"] = None
             else:
                 figures["本年制发件数"] = "undetermined"
+            figures["本年公开件数"] = (
+                ("counted" if published.year == y else None) if published is not None else "undetermined"
+            )
             if end is not None:
                 figures["本年废止件数"] = "counted" if end.year == y else None
             elif not end_known:
