@@ -45,21 +45,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         imp.add_argument("file", type=Path)
         imp.add_argument("--replace", action="store_true", help="replace what an earlier import stored for the same "
                          "organisation and year (atomically)")  # fmt: skip
+        imp.add_argument("--org", default=None, metavar="NAME",
+                         help="the organisation the file covers (an empty register then means zero)")  # fmt: skip
+        imp.add_argument("--year", type=int, default=None, help="the year the file covers (with --org)")
         imp.set_defaults(func=cmd_import, kind=kind)
 
     templates = sub.add_parser("templates", help="write the register and figures templates (XLSX and CSV)")
     templates.add_argument("-o", "--output", type=Path, default=Path("."), help="directory (default: here)")
     templates.set_defaults(func=cmd_templates)
 
-    campaign = sub.add_parser("campaign", help="a campaign's rectification ledger (整改台账), per phase and finding")
-    campaign.add_argument("--name", required=True, metavar="NAME", help="the campaign, e.g. 六提六促专项行动")
+    campaign = sub.add_parser("campaign", help="整改台账 / a campaign's rectification ledger, per phase and finding")
+    campaign.add_argument("--name", required=True, metavar="NAME", help="专项行动 / campaign, e.g. 六提六促专项行动")
     campaign.add_argument("--format", choices=CAMPAIGN_FORMATS, default=None,
-                          help="xlsx or json (JSON lines; default: from -o, else json)")  # fmt: skip
+                          help="导出格式 / xlsx or json (JSON lines; default: from -o, else json)")  # fmt: skip
     campaign.add_argument("-o", "--output", type=Path, default=None,
-                          help="file to write (default: JSON lines on stdout)")  # fmt: skip
+                          help="输出文件 / file to write (default: JSON lines on stdout)")  # fmt: skip
     campaign.set_defaults(func=cmd_campaign)
 
-    campaigns = sub.add_parser("campaigns", help="list the campaigns (专项行动) and their phases")
+    campaigns = sub.add_parser("campaigns", help="列出专项行动及其阶段 / list the campaigns and their phases")
     campaigns.set_defaults(func=cmd_campaigns)
 
 
@@ -173,7 +176,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     importer = register.import_applications if args.kind == "applications" else register.import_figures
     with closing(_connect()) as conn:
-        result = importer(conn, args.file, replace=args.replace)
+        result = importer(conn, args.file, replace=args.replace, org=args.org, year=args.year)
     print(result.message() if hasattr(result, "message") else result)
     return 0
 
