@@ -51,6 +51,13 @@ def test_demo_migrates_crawls_all_300_items_and_prints_a_capture_that_shows(empt
     assert "items --org 合肥市地震局 | head" in out
     assert "仿真站点已停止 replica stopped" in out
 
+    # it ends by writing the bureau's 2025 report, XLSX and HTML, and says where
+    for fmt in ("xlsx", "html"):
+        path = tmp_path / "data" / "reports" / f"合肥市地震局-2025年度报告.{fmt}"
+        assert f"写入 wrote {path}" in out and path.stat().st_size > 2000
+    assert "合肥市地震局 2025年政府信息公开工作年度报告" in out
+    assert "合肥市财政局 2022（inconsistent）" in out
+
     # the demo migrated the empty database and stored every item of the replica
     assert _one(empty_database_url, "SELECT count(*) FROM core.items WHERE version > 0 AND removed_at IS NULL") == (
         300,

@@ -152,11 +152,48 @@ def step_where(run: DemoRun) -> None:
         run.say("    （使用同样的 DISCLOSURE_DATABASE_URL / DISCLOSURE_DATA_DIR 环境变量 / with the same environment）")
 
 
+REPORT_YEAR = 2025
+
+
+def step_report(run: DemoRun) -> None:
+    """Write the bureau's 2025 annual report (XLSX and HTML) and check the reports the platform publishes."""
+    from contextlib import closing
+
+    import psycopg2
+
+    from disclosure_audit.report.audit import audit_published
+    from disclosure_audit.report.cli import _summary
+    from disclosure_audit.report.export import write
+    from disclosure_audit.report.figures import compute_report
+
+    assert run.data_dir is not None, "the database step sets the data directory"
+    org = SEED_ORG if SEED_ORG in run.orgs else run.orgs[0]
+    out = run.data_dir / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    with closing(psycopg2.connect(run.database_url)) as conn:
+        report = compute_report(conn, org, REPORT_YEAR)
+        published = audit_published(conn, run.data_dir, year=REPORT_YEAR - 3)
+    run.say(_summary(report))
+    for fmt in ("xlsx", "html"):
+        path = out / f"{org}-{REPORT_YEAR}年度报告.{fmt}"
+        write(report, path, fmt)
+        run.say(f"  写入 wrote {path}")
+    bad = [f"{e['org']} {e['year']}（{e['status']}）" for e in published if e["status"] != "consistent"]
+    run.say(
+        f"  平台已发布的 {REPORT_YEAR - 3} 年度报告 published reports checked: {len(published)}，"
+        f"不一致或无法读取 inconsistent or unreadable: {'、'.join(bad) or '无 none'}"
+    )
+    prog = _command_name()
+    run.say(f"  试试 try: {prog} report annual --year {REPORT_YEAR} --org {org} -o {org}.docx")
+    run.say(f"           {prog} report check-published --year {REPORT_YEAR - 3}")
+
+
 # The demo, step by step.
 STEPS: list[Step] = [
     ("数据库 database", step_database),
     ("采集 crawl", step_crawl),
     ("检查 checks", step_checks),
+    ("年报 annual report", step_report),
     ("结果 where things are", step_where),
 ]
 
