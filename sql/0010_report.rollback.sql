@@ -17,3 +17,8 @@ DROP TABLE IF EXISTS report.register_rows;
 ALTER DEFAULT PRIVILEGES IN SCHEMA report REVOKE SELECT ON TABLES FROM report_reader;
 REVOKE SELECT ON ALL TABLES IN SCHEMA report FROM report_reader;
 REVOKE USAGE ON SCHEMA report FROM report_reader;
+DELETE FROM qa.finding_observations WHERE finding_id IN (SELECT finding_id FROM qa.findings WHERE rule_id LIKE 'report.%');
+DELETE FROM qa.findings WHERE rule_id LIKE 'report.%';
+DELETE FROM qa.rules WHERE level = 'report';
+ALTER TABLE qa.rules DROP CONSTRAINT rules_level_check;
+ALTER TABLE qa.rules ADD CONSTRAINT rules_level_check CHECK (level IN ('item', 'column', 'run', 'event'));

@@ -21,6 +21,12 @@ GRANT SELECT ON ALL TABLES IN SCHEMA report TO report_reader;
 -- tables and views later migrations create in report are readable too (they run as this owner)
 ALTER DEFAULT PRIVILEGES IN SCHEMA report GRANT SELECT ON TABLES TO report_reader;
 
+-- The report's identities (report.c1 … report.c8) are rules whose subject is a report.
+ALTER TABLE qa.rules DROP CONSTRAINT rules_level_check;
+ALTER TABLE qa.rules ADD CONSTRAINT rules_level_check CHECK (level IN ('item', 'column', 'run', 'event', 'report'));
+COMMENT ON COLUMN qa.rules.level IS
+    '检查对象：信息 item、栏目 column、采集 run、事件 event、年报 report（发布的或计算的年度报告）/ what a rule judges';
+
 -- -------------------------------------------------------------------- configuration
 CREATE TABLE report.register_rows (
     column_name text PRIMARY KEY,

@@ -161,10 +161,11 @@ def step_report(run: DemoRun) -> None:
 
     import psycopg2
 
-    from disclosure_audit.report.audit import audit_published
+    from disclosure_audit.report.audit import as_checked, audit_published
     from disclosure_audit.report.cli import _summary
     from disclosure_audit.report.export import write
     from disclosure_audit.report.figures import compute_report
+    from disclosure_audit.report.findings import record_report_findings
 
     assert run.data_dir is not None, "the database step sets the data directory"
     org = SEED_ORG if SEED_ORG in run.orgs else run.orgs[0]
@@ -173,6 +174,7 @@ def step_report(run: DemoRun) -> None:
     with closing(psycopg2.connect(run.database_url)) as conn:
         report = compute_report(conn, org, REPORT_YEAR)
         published = audit_published(conn, run.data_dir, year=REPORT_YEAR - 3)
+        record_report_findings(conn, as_checked(published))
     run.say(_summary(report))
     for fmt in ("xlsx", "html"):
         path = out / f"{org}-{REPORT_YEAR}年度报告.{fmt}"

@@ -12,8 +12,9 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
-Level = Literal["item", "column", "run", "event"]
+Level = Literal["item", "column", "run", "event", "report"]
 
+REPORT_FORMAT_REF = "国办公开办函〔2021〕30号《中华人民共和国政府信息公开工作年度报告格式》（2019–2020年度适用国办公开办函〔2019〕60号试行格式）"
 SEED_REF = "合肥市地震局《关于落实政务公开“六提六促”专项行动整改方案》（合震〔2020〕24号）"
 
 # Which catalogue columns (栏目) a rule's scope names. Column kinds are the replica's and the
@@ -364,6 +365,95 @@ RULES: tuple[Rule, ...] = (
         description_zh="已发布的信息不再出现在目录中或详情页无法访问，记录撤下时间。",
         scope="items seen before",
         source=f"{SEED_REF} 三（二）“可核查”",
+    ),
+    # ---- the annual report's identities (勾稽关系), on every report published, computed or imported
+    _rule(
+        id="report.c1",
+        area="report",
+        severity="error",
+        level="report",
+        title_zh="申请情况表：新收＋上年结转＝办理总计＋结转下年度",
+        title_en="Table 三, per column: new + carried over = handled + carried on (C1)",
+        description_zh="政府信息公开申请情况表每一列：一、本年新收＋二、上年结转＝三、（七）总计＋四、结转下年度继续办理。",
+        scope="annual reports (年报): published on the platform, computed from the crawl and imports",
+        source=f"{REPORT_FORMAT_REF} 表三“本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和”；{SEED_REF} 三（四）",
+    ),
+    _rule(
+        id="report.c2",
+        area="report",
+        severity="error",
+        level="report",
+        title_zh="申请情况表：办理总计等于各办理结果之和",
+        title_en="Table 三, per column: （七）总计 = sum of the outcome rows (C2)",
+        description_zh="每一列的三、（七）总计等于（一）至（六）各项办理结果之和。",
+        scope="annual reports (年报): published on the platform, computed from the crawl and imports",
+        source=f"{REPORT_FORMAT_REF} 表三的结构",
+    ),
+    _rule(
+        id="report.c3",
+        area="report",
+        severity="error",
+        level="report",
+        title_zh="申请情况表：每行总计等于各类申请人之和",
+        title_en="Table 三, per row: 总计 = sum of the six applicant columns (C3)",
+        description_zh="每一行的总计等于自然人与五类法人或其他组织之和。",
+        scope="annual reports (年报): published on the platform, computed from the crawl and imports",
+        source=f"{REPORT_FORMAT_REF} 表三的结构",
+    ),
+    _rule(
+        id="report.c4",
+        area="report",
+        severity="error",
+        level="report",
+        title_zh="复议诉讼表：维持＋纠正＋其他＋尚未审结＝总计",
+        title_en="Table 四, per group: the four results sum to 总计 (C4)",
+        description_zh="行政复议、未经复议直接起诉、复议后起诉三组各自的结果维持、结果纠正、其他结果、尚未审结之和等于总计。",
+        scope="annual reports (年报): published on the platform, computed from the crawl and imports",
+        source=f"{REPORT_FORMAT_REF} 表四的结构",
+    ),
+    _rule(
+        id="report.c5",
+        area="report",
+        severity="error",
+        level="report",
+        title_zh="本年上年结转等于上年结转下年度",
+        title_en="This year's carried over = last year's carried on (C5)",
+        description_zh="本年度表三“二、上年结转政府信息公开申请数量”逐列等于上一年度“四、结转下年度继续办理”。",
+        scope="annual reports of consecutive years of one organisation",
+        source=f"{REPORT_FORMAT_REF}；跨年度勾稽",
+    ),
+    _rule(
+        id="report.c6",
+        area="report",
+        severity="warning",
+        level="report",
+        title_zh="现行有效件数与上年及本年增减大致相符",
+        title_en="In force ≈ last year's in force + issued − abolished (C6, warning)",
+        description_zh="表二第二十条第（一）项现行有效件数宜等于上年现行有效件数加本年制发件数减本年废止件数；不符时提示核对。",
+        scope="annual reports of consecutive years in the 2021 format",
+        source=f"{REPORT_FORMAT_REF} 表二；跨年度核对（提示）",
+    ),
+    _rule(
+        id="report.c7",
+        area="report",
+        severity="error",
+        level="report",
+        title_zh="总体情况中引用的数字与表格一致",
+        title_en="Figures quoted in section 一 equal the table cells (C7)",
+        description_zh="第一部分“总体情况”文字中的申请数、办结数、结转数、复议诉讼数与表三、表四相应单元格一致。",
+        scope="annual reports published on the platform",
+        source=f"{SEED_REF} 三（四）“统得出、报得准、可核查”",
+    ),
+    _rule(
+        id="report.c8",
+        area="report",
+        severity="error",
+        level="report",
+        title_zh="表格数字为非负整数（收费为万元小数）",
+        title_en="Cells are non-negative integers; fees a decimal in 万元 (C8)",
+        description_zh="各表单元格应为非负整数（本年增/减除外），收费金额以万元为单位的非负小数。",
+        scope="annual reports (年报): published on the platform, computed from the crawl and imports",
+        source=f"{REPORT_FORMAT_REF}",
     ),
 )
 

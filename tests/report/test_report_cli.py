@@ -17,6 +17,12 @@ from disclosure_audit.store import server
 QUAKE = "合肥市地震局"
 
 
+def query(db: str, sql: str, args: tuple = ()) -> list[tuple]:
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall()
+
+
 @pytest.fixture
 def crawled(fresh_db, tmp_path, replica_at, crawl_run, monkeypatch):
     replica = replica_at(300)
@@ -58,6 +64,7 @@ def test_a_report_page_lost_from_the_archive_is_unreadable_not_consistent(crawle
 
 
 def test_report_annual_writes_each_format_and_check_published_exits_zero(crawled, tmp_path, capsys) -> None:
+    db, _ = crawled
     out = tmp_path / "out"
     assert main(["report", "annual", "--year", "2025", "--org", QUAKE, "-o", str(out / "r.xlsx")]) == 0
     printed = capsys.readouterr().out
@@ -82,9 +89,63 @@ def test_report_annual_writes_each_format_and_check_published_exits_zero(crawled
     captured = capsys.readouterr()
     lines = [json.loads(line) for line in captured.out.splitlines()]
     assert len(lines) == 5 and "1 不一致 inconsistent" in captured.err
+    # C6 (in force vs last year's, a warning) does not hold in some published reports: warnings, not errors
+    warnings = query(db, "SELECT count(*) FROM qa.findings WHERE rule_id = 'report.c6'")[0][0]
+    assert f"新增 opened {2 + warnings}" in captured.err
+
+    # the broken identities are findings of the report rules, on the published item, like any other rule
+    broken = [e for e in lines if e["status"] == "inconsistent"][0]
+    rows = query(db, "SELECT rule_id, subject, content_id, org, evidence FROM qa.findings "
+                     "WHERE rule_id LIKE 'report.%%' AND rule_id <> 'report.c6' AND closed_at IS NULL "
+                     "ORDER BY rule_id")  # fmt: skip
+    assert [(r[0], r[2], r[3]) for r in rows] == [
+        ("report.c1", broken["content_id"], INCONSISTENT_REPORT["org"]),
+        ("report.c7", broken["content_id"], INCONSISTENT_REPORT["org"]),
+    ]
+    assert len(rows[0][4]["breaches"]) == 2 and rows[0][4]["url"] == broken["url"]
+    assert query(db, "SELECT level, severity FROM qa.rules WHERE rule_id = 'report.c6'") == [("report", "warning")]
+    # checking again keeps them open; checking another year does not close them
+    assert main(["report", "check-published", "--year", "2022"]) == 0
+    assert f"新增 opened 0, 仍未整改 still open {2 + warnings}, 已整改 closed 0" in capsys.readouterr().err
+    open_ids = "SELECT finding_id FROM qa.findings WHERE rule_id LIKE 'report.%%' AND closed_at IS NULL"
+    before = set(query(db, open_ids))
+    assert len(before) == 2 + warnings
+    assert main(["report", "check-published", "--year", "2023"]) == 0
+    capsys.readouterr()
+    assert before <= set(query(db, open_ids))
 
 
 def test_an_unknown_organisation_is_one_clear_line(crawled, capsys) -> None:
     assert main(["report", "annual", "--year", "2025", "--org", "某某局"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("disclosure-audit: error: 没有名为“某某局”的机关") and "Traceback" not in err
+
+
+def test_an_identity_finding_closes_when_the_report_holds_and_not_when_it_cannot_be_checked(crawled) -> None:
+    from disclosure_audit.report.findings import CheckedReport, record_report_findings
+
+    db, _ = crawled
+    site_id = query(db, "SELECT site_id FROM core.sites")[0][0]
+    conn = psycopg2.connect(db)
+
+    def checked(*breaches: tuple[str, str], unreadable: bool = False) -> CheckedReport:
+        return CheckedReport(
+            site_id=site_id,
+            subject="computed:6771:2025",
+            org=QUAKE,
+            content_id=None,
+            breaches=[
+                {"identity": i, "where": "表三", "expected": "1", "found": "2", "severity": s} for i, s in breaches
+            ],
+            unreadable=unreadable,
+        )
+
+    state = "SELECT rule_id, closed_at IS NULL, close_reason FROM qa.findings WHERE subject = 'computed:6771:2025'"
+    assert record_report_findings(conn, [checked(("C1", "error"))]).opened == 1
+    # C1 could not be checked this time (a cell not known): it stays open
+    assert record_report_findings(conn, [checked(("C1", "unknown"))]).closed_passed == 0
+    assert record_report_findings(conn, [checked(unreadable=True)]).closed_passed == 0
+    assert query(db, state) == [("report.c1", True, None)]
+    # the identity holds again: closed as passed
+    assert record_report_findings(conn, [checked()]).closed_passed == 1
+    assert query(db, state) == [("report.c1", False, "passed")]

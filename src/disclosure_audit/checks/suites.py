@@ -107,8 +107,10 @@ CHECKS: tuple[Check, ...] = (
 
 # A failure of these is a status ("not evaluable"), never a finding.
 STATUS_RULES = frozenset({"timing.calendar_coverage"})
-# Rules recorded elsewhere: change events as versions.
-NOT_EXPECTATIONS = frozenset({"stability.content_changed", "stability.removed"})
+# Rules recorded elsewhere: change events as versions; the annual report's identities by report.findings.
+NOT_EXPECTATIONS = frozenset({"stability.content_changed", "stability.removed"}) | frozenset(
+    r.id for r in rules.RULES if r.level == "report"
+)
 # Where a rule applies but its fact is NULL, the rule could not judge the subject: (rule, facts view,
 # the condition that says the rule applies and could not judge, why). Reported as not evaluable.
 NOT_JUDGED = (

@@ -56,6 +56,7 @@ def audit_published(conn: Any, data_dir: Path, *, org: str | None = None, year: 
         if year is not None and report_year not in (year, year - 1):
             continue  # the previous year is read for C5
         entry: dict[str, Any] = {
+            "site_id": site_id,
             "org": name,
             "year": report_year,
             "content_id": cid,
@@ -106,4 +107,30 @@ def audit_published(conn: Any, data_dir: Path, *, org: str | None = None, year: 
                     differences.append(d)
             entry["differences"] = differences
         out.append(entry)
+    return out
+
+
+def as_checked(entries: list[dict]) -> list:
+    """The entries of `audit_published` as reports for report.findings (unreadable ones decide nothing)."""
+    from disclosure_audit.report.findings import CheckedReport
+
+    out = []
+    for e in entries:
+        out.append(
+            CheckedReport(
+                site_id=e["site_id"],
+                subject=str(e["content_id"]),
+                org=e["org"],
+                content_id=e["content_id"],
+                breaches=e.get("breaches", []),
+                evidence={
+                    "url": e["url"],
+                    "year": e["year"],
+                    "capture_id": e["capture_id"],
+                    "capture_sha256": e["capture_sha256"],
+                    "published": True,
+                },  # fmt: skip
+                unreadable=e["status"] == "unreadable",
+            )
+        )
     return out

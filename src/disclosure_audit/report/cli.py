@@ -118,6 +118,7 @@ def _summary(report: dict) -> str:
 
 def cmd_annual(args: argparse.Namespace) -> int:
     from disclosure_audit.report.figures import compute_report
+    from disclosure_audit.report.findings import CheckedReport, computed_subject, record_report_findings
     from disclosure_audit.report.freeze import freeze_year
 
     with closing(_connect()) as conn:
@@ -125,6 +126,19 @@ def cmd_annual(args: argparse.Namespace) -> int:
             report = freeze_year(conn, args.org, args.year, site_id=args.site_id)
         else:
             report = compute_report(conn, args.org, args.year, site_id=args.site_id)
+        record_report_findings(
+            conn,
+            [
+                CheckedReport(
+                    site_id=report["site_id"],
+                    subject=computed_subject(report["organ_id"], report["year"]),
+                    org=report["org"],
+                    content_id=None,
+                    breaches=report["identity_breaches"],
+                    evidence={"year": report["year"], "computed": True},
+                )
+            ],
+        )
     where = _export(report, args.format, args.output)
     if where != "stdout":
         print(_summary(report))
@@ -155,17 +169,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_check_published(args: argparse.Namespace) -> int:
     from disclosure_audit.locations import data_dir as default_data_dir
-    from disclosure_audit.report.audit import audit_published
+    from disclosure_audit.report.audit import as_checked, audit_published
+    from disclosure_audit.report.findings import record_report_findings
 
     with closing(_connect()) as conn:
         entries = audit_published(conn, args.data_dir or default_data_dir(), org=args.org, year=args.year)
+        counts = record_report_findings(conn, as_checked(entries))
     for e in entries:
         sys.stdout.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")
     bad = [e for e in entries if e["status"] != "consistent"]
     print(
         f"{len(entries)} 份年报 reports: {len(entries) - len(bad)} 一致 consistent, "
         f"{sum(e['status'] == 'inconsistent' for e in entries)} 不一致 inconsistent, "
-        f"{sum(e['status'] == 'unreadable' for e in entries)} 无法读取 unreadable",
+        f"{sum(e['status'] == 'unreadable' for e in entries)} 无法读取 unreadable; 问题 findings (report.c1–c8): "
+        f"新增 opened {counts.opened}, 仍未整改 still open {counts.still_open}, 已整改 closed {counts.closed_passed}",
         file=sys.stderr,
     )
     return 3 if any(e["status"] == "unreadable" for e in entries) else 0
