@@ -109,3 +109,73 @@ def test_table2_register_figures_and_lineage_equal_the_truth(fresh_db, tmp_path,
     }
     assert sources[9100801] == ("repeal_clause" if day == 0 else "repeal_date")
     assert sources[9100805] == "repeal_date"
+
+
+def _end_by_versions(db: str, seen_on: str) -> tuple[int, tuple]:
+    """A document in force on day 0 is next seen 废止 (no 废止日期 shown) by a capture dated `seen_on`."""
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT d.item_id, d.content_id, i.version, i.detail_capture_id FROM report.register_documents d "
+            "JOIN core.items i ON i.item_id = d.item_id WHERE d.end_source = 'none' ORDER BY d.content_id LIMIT 1"
+        )
+        item_id, cid, version, capture_id = cur.fetchone()
+        cur.execute(
+            "INSERT INTO core.captures (run_id, url, fetched_at, status, content_type, sha256, bytes, warc_file, "
+            "warc_offset, warc_length, server_date) SELECT run_id, url, %s::timestamptz, status, content_type, "
+            "repeat('e', 64), bytes, warc_file, warc_offset, warc_length, %s::timestamptz FROM core.captures "
+            "WHERE capture_id = %s RETURNING capture_id",
+            (seen_on, seen_on, capture_id),
+        )
+        new_capture = cur.fetchone()[0]
+        cur.execute(
+            "INSERT INTO core.item_versions (item_id, version, run_id, capture_id, change_kind, changed_fields, "
+            "fields) SELECT item_id, version + 1, run_id, %s, 'metadata', '{validity}', "
+            "fields || '{\"validity\": \"废止\"}' FROM core.item_versions WHERE item_id = %s AND version = %s",
+            (new_capture, item_id, version),
+        )
+        cur.execute(
+            "UPDATE core.items SET validity = '废止', version = version + 1, detail_capture_id = %s WHERE item_id = %s",
+            (new_capture, item_id),
+        )
+        cur.execute(
+            "SELECT end_source, end_year, end_reason IS NOT NULL FROM report.register_documents WHERE item_id = %s",
+            (item_id,),
+        )
+        return cid, cur.fetchone()
+
+
+def test_an_end_seen_only_in_the_version_history_counts_in_its_year(fresh_db, tmp_path, replica_at, crawl_run) -> None:
+    replica = replica_at(ITEMS)
+    with replica.day(0):  # 2026-11-16
+        crawl_run(replica, fresh_db, tmp_path)
+    cid, (source, year, has_reason) = _end_by_versions(fresh_db, "2026-12-20 10:00+08")
+    assert (source, year, has_reason) == ("version_history", 2026, False)
+    rows = query(
+        fresh_db,
+        "SELECT year, decision, source, capture_sha256 FROM report.register_figure_items "
+        "WHERE content_id = %s AND figure = '本年废止件数'",
+        (cid,),
+    )
+    assert rows == [(2026, "counted", "version_history", "e" * 64)]
+    # in force up to 2025, no longer at the end of 2026
+    in_force = query(
+        fresh_db,
+        "SELECT year FROM report.register_figure_items WHERE content_id = %s AND figure = '现行有效件数'",
+        (cid,),
+    )
+    assert 2025 in {y for (y,) in in_force} and 2026 not in {y for (y,) in in_force}
+
+
+def test_an_end_seen_across_a_new_year_is_undetermined(fresh_db, tmp_path, replica_at, crawl_run) -> None:
+    replica = replica_at(ITEMS)
+    with replica.day(0):  # 2026-11-16: seen 有效; next seen 废止 on 2027-01-05: ended in 2026 or in 2027
+        crawl_run(replica, fresh_db, tmp_path)
+    cid, (source, year, has_reason) = _end_by_versions(fresh_db, "2027-01-05 10:00+08")
+    assert (source, year, has_reason) == ("undetermined", None, True)
+    rows = query(
+        fresh_db,
+        "SELECT decision FROM report.register_figure_items WHERE content_id = %s AND year = 2026 "
+        "AND figure IN ('本年废止件数', '现行有效件数')",
+        (cid,),
+    )
+    assert sorted(rows) == [("undetermined",), ("undetermined",)]
