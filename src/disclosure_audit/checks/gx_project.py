@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from disclosure_audit import rules
-from disclosure_audit.checks.suites import CHECKS, COLUMNS_SUITE, INDEX_COLUMNS, ITEMS_SUITE, RUNS_SUITE
+from disclosure_audit.checks.suites import CHECKS, COLUMNS_SUITE, INDEX_COLUMNS, ITEMS_SUITE, RUNS_SUITE, Check
 
 DATASOURCE = "disclosure_postgres"
 CHECKPOINT = "disclosure_nightly"
@@ -46,13 +46,58 @@ def _gx():
     return gx
 
 
-def _notes(rule_id: str) -> str:
-    rule = rules.get(rule_id)
-    return (
-        f"**{rule.title_zh}** ({rule.title_en})\n\n{rule.description_zh}\n\n"
-        f"规则 rule: `{rule.id}` · 严重程度 severity: {rule.severity} · 适用范围 scope: {rule.scope}\n\n"
-        f"依据 source: {rule.source}"
-    )
+def _condition(check: Check) -> str:
+    """What the expectation asks of its fact, in words (thresholds are suite parameters, named with their default)."""
+    rule = rules.get(check.rule_id)
+
+    def value(v: object) -> str:
+        if isinstance(v, dict) and "$PARAMETER" in v:
+            key = v["$PARAMETER"].split("__", 1)[1]
+            return f"{key}（默认 default {rule.params.get(key)}）"
+        return str(v)
+
+    kw = check.kwargs
+    if "value_set" in kw:
+        return f"{check.fact} 须为 true / must be true"
+    if "regex" in kw:
+        return f"{check.fact} 须符合规则格式 / must match the rule's pattern"
+    parts = []
+    if kw.get("min_value") is not None:
+        parts.append(f"≥ {value(kw['min_value'])}")
+    if kw.get("max_value") is not None:
+        parts.append(f"≤ {value(kw['max_value'])}")
+    return f"{check.fact} {' 且 and '.join(parts)}"
+
+
+def expectation_meta(check: Check) -> dict:
+    """The rule behind an expectation, as `meta`: findings read rule_id and fact, Data Docs show the rest."""
+    rule = rules.get(check.rule_id)
+    return {
+        "rule_id": rule.id,
+        "fact": check.fact,
+        "title_zh": rule.title_zh,
+        "title_en": rule.title_en,
+        "severity": rule.severity,
+        "source": rule.source,
+    }
+
+
+def expectation_description(check: Check) -> str:
+    """The line Data Docs show for the expectation on both the suite and the validation pages (GX renders
+    `description` instead of its generic "values must be ..."): rule id, Chinese title, English, condition."""
+    rule = rules.get(check.rule_id)
+    return f"规则 rule {rule.id} · {rule.title_zh} / {rule.title_en} — 判定 check: {_condition(check)}"
+
+
+def expectation_notes(check: Check) -> list[str]:
+    """Markdown notes (Chinese first, English beside): title, what the rule means, scope, source."""
+    rule = rules.get(check.rule_id)
+    return [
+        f"**规则 rule** `{rule.id}` — {rule.title_zh}（{rule.title_en}）",
+        rule.description_zh,
+        f"严重程度 severity: {rule.severity} · 适用范围 scope: {rule.scope} · 判定字段 fact: `{check.fact}`",
+        f"依据 source: {rule.source}",
+    ]
 
 
 def build_project(directory: Path, database_url: str, runtime_dir: Path) -> None:
@@ -81,7 +126,12 @@ def build_project(directory: Path, database_url: str, runtime_dir: Path) -> None
                 continue
             cls = getattr(gx.expectations, check.expectation)
             suite.add_expectation(
-                cls(**check.kwargs, meta={"rule_id": check.rule_id, "fact": check.fact}, notes=_notes(check.rule_id))
+                cls(
+                    **check.kwargs,
+                    meta=expectation_meta(check),
+                    notes=expectation_notes(check),
+                    description=expectation_description(check),
+                )
             )
         suite = context.suites.add(suite)
         definitions.append(context.validation_definitions.add(gx.ValidationDefinition(
