@@ -87,6 +87,19 @@ def disclosure_nightly():
         print(result.pop("text"))
         return result
 
+    @task(trigger_rule="all_done")
+    def reports() -> dict:
+        """The annual reports the platform publishes, read back from their captures and checked (C1–C8)."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from disclosure_audit.pipeline import Settings, run_reports
+
+        result = run_reports(Settings.from_mapping(_settings_env()))
+        print(result.pop("text"))
+        if result["unreadable"]:
+            raise AirflowFailException(f"{result['unreadable']} published report(s) could not be read: see above")
+        return result
+
     @task(trigger_rule="one_failed", retries=0)
     def watcher() -> None:
         """Fails the run when a crawl (or the check) failed: check succeeding must not paint it green."""
@@ -96,8 +109,9 @@ def disclosure_nightly():
 
     crawls = crawl.expand(org=organisations())
     checked = check()
-    crawls >> checked
-    [crawls, checked] >> watcher()
+    reported = reports()
+    crawls >> checked >> reported
+    [crawls, checked, reported] >> watcher()
 
 
 nightly = disclosure_nightly()

@@ -20,5 +20,8 @@ REVOKE USAGE ON SCHEMA report FROM report_reader;
 DELETE FROM qa.finding_observations WHERE finding_id IN (SELECT finding_id FROM qa.findings WHERE rule_id LIKE 'report.%');
 DELETE FROM qa.findings WHERE rule_id LIKE 'report.%';
 DELETE FROM qa.rules WHERE level = 'report';
+DELETE FROM qa.not_evaluable WHERE check_run_id IN (SELECT check_run_id FROM qa.check_runs WHERE kind = 'report');
+DELETE FROM qa.check_runs WHERE kind = 'report' AND NOT EXISTS (SELECT 1 FROM qa.findings f WHERE f.opened_run = check_run_id OR f.last_seen_run = check_run_id OR f.closed_run = check_run_id);
+ALTER TABLE qa.check_runs DROP COLUMN kind;
 ALTER TABLE qa.rules DROP CONSTRAINT rules_level_check;
 ALTER TABLE qa.rules ADD CONSTRAINT rules_level_check CHECK (level IN ('item', 'column', 'run', 'event'));

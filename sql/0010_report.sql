@@ -27,6 +27,11 @@ ALTER TABLE qa.rules ADD CONSTRAINT rules_level_check CHECK (level IN ('item', '
 COMMENT ON COLUMN qa.rules.level IS
     '检查对象：信息 item、栏目 column、采集 run、事件 event、年报 report（发布的或计算的年度报告）/ what a rule judges';
 
+ALTER TABLE qa.check_runs ADD COLUMN kind text NOT NULL DEFAULT 'rules' CHECK (kind IN ('rules', 'report'));
+COMMENT ON COLUMN qa.check_runs.kind IS
+    '检查类别：rules 为每晚对采集数据的规则检查（GX），report 为年报勾稽关系核对 / rules: the nightly check of the '
+    'crawled data (GX checkpoint); report: a check of annual reports'' identities (report.c1 … report.c8)';
+
 -- -------------------------------------------------------------------- configuration
 CREATE TABLE report.register_rows (
     column_name text PRIMARY KEY,

@@ -107,7 +107,7 @@ def test_the_dagbag_imports_the_dag_with_its_tasks_schedule_timezone_and_pool(ai
     got = _run_python(INSPECT, _airflow_env(airflow_home), timeout=120)
     assert got["import_errors"] == {}
     assert got["dag_ids"] == [DAG_ID]
-    assert got["tasks"] == ["check", "crawl", "organisations", "watcher"]
+    assert got["tasks"] == ["check", "crawl", "organisations", "reports", "watcher"]
     assert got["crawl_upstream"] == ["organisations"] and "Mapped" in got["crawl_mapped"]
     assert got["schedule"] == "0 1 * * *" and got["timezone"] == "Asia/Shanghai"  # 01:00 Beijing time
     assert got["start_date"] == "2026-10-31T16:00:00+00:00"  # 2026-11-01 00:00 Asia/Shanghai
@@ -206,7 +206,8 @@ def test_dag_test_crawls_the_replica_into_the_database(airflow_home, replica, em
     got = _run_python(DAG_TEST, env, timeout=240)
     assert got["state"] == "success", got
     assert got["tis"] == [
-        ["check", -1, "success"], ["crawl", 0, "success"], ["organisations", -1, "success"], ["watcher", -1, "skipped"]
+        ["check", -1, "success"], ["crawl", 0, "success"], ["organisations", -1, "success"],
+        ["reports", -1, "success"], ["watcher", -1, "skipped"],
     ]  # fmt: skip
     assert got["pool_exists"] is False  # dag.test() runs tasks without looking at pools
 
@@ -217,8 +218,13 @@ def test_dag_test_crawls_the_replica_into_the_database(airflow_home, replica, em
         stored = [row[0] for row in cur.fetchall()]
         cur.execute("SELECT status, orgs FROM core.crawl_runs")
         runs = cur.fetchall()
-        cur.execute("SELECT rule_id, content_id FROM qa.findings WHERE closed_at IS NULL AND content_id IS NOT NULL")
+        cur.execute(
+            "SELECT rule_id, content_id FROM qa.findings WHERE closed_at IS NULL AND content_id IS NOT NULL "
+            "AND rule_id NOT LIKE 'report.%%'"
+        )
         findings = set(cur.fetchall())
+        cur.execute("SELECT count(*) FROM qa.check_runs WHERE kind = 'report' AND status = 'succeeded'")
+        report_runs = cur.fetchone()[0]
     conn.close()
     assert len(expected) == 93 and stored == expected
     assert runs == [("succeeded", [ORG])]
@@ -226,6 +232,7 @@ def test_dag_test_crawls_the_replica_into_the_database(airflow_home, replica, em
     # the check task ran every rule: the open findings are the org's injected defects
     ids = set(expected)
     assert findings == {(d["rule_id"], d["content_id"]) for d in truth["defects"] if d.get("content_id") in ids}
+    assert report_runs == 1  # the reports task checked the bureau's published annual reports
 
 
 def test_a_degraded_crawl_fails_its_task_visibly_and_check_still_runs(airflow_home, empty_database_url, tmp_path):
@@ -247,13 +254,14 @@ def test_a_degraded_crawl_fails_its_task_visibly_and_check_still_runs(airflow_ho
         server.stop()
     assert got["state"] == "failed", got
     assert got["tis"] == [
-        ["check", -1, "success"], ["crawl", 0, "failed"], ["organisations", -1, "success"], ["watcher", -1, "failed"]
+        ["check", -1, "success"], ["crawl", 0, "failed"], ["organisations", -1, "success"],
+        ["reports", -1, "success"], ["watcher", -1, "failed"],
     ]  # fmt: skip
     with psycopg2.connect(empty_database_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT status FROM core.crawl_runs")
         assert cur.fetchall() == [("degraded",)]
-        cur.execute("SELECT count(*) FROM qa.check_runs")
-        assert cur.fetchone() == (1,)
+        cur.execute("SELECT kind, count(*) FROM qa.check_runs GROUP BY kind ORDER BY kind")
+        assert cur.fetchall() == [("report", 1), ("rules", 1)]
         cur.execute("SELECT subject FROM qa.not_evaluable WHERE rule_id = 'freshness.column_empty'")
         assert cur.fetchall() == [(f"{ORG}/通知公告",)]
         cur.execute("SELECT count(*) FROM qa.findings WHERE closed_at IS NULL AND rule_id LIKE 'freshness.%%' "

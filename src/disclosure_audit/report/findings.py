@@ -76,8 +76,9 @@ def record_report_findings(conn: Any, checked: Iterable[CheckedReport]) -> Findi
         sync_rules(cur)
         site_ids = sorted({rep.site_id for rep in reports}) or [None]
         cur.execute(
-            "INSERT INTO qa.check_runs (site_id, as_of, status, finished_at, gx_success) "
-            "VALUES (%s, (now() AT TIME ZONE 'Asia/Shanghai')::date, 'succeeded', now(), NULL) RETURNING check_run_id",
+            "INSERT INTO qa.check_runs (site_id, as_of, status, finished_at, kind) "
+            "VALUES (%s, (now() AT TIME ZONE 'Asia/Shanghai')::date, 'succeeded', now(), 'report') "
+            "RETURNING check_run_id",
             (site_ids[0] if len(site_ids) == 1 else None,),
         )
         run_id = cur.fetchone()[0]
