@@ -80,22 +80,11 @@ def sync_rules(cur) -> dict[str, dict]:
     return {rule_id: params for rule_id, params in cur.fetchall()}
 
 
-FACT_TABLES = (
-    "core.sites", "core.orgs", "core.columns", "core.crawl_runs", "core.items", "core.links", "core.attachments",
-    "core.item_versions", "qa.link_checks", "qa.repeals", "ref.workdays", "ref.column_kinds", "core.column_runs",
-    "core.crawl_health",
-)  # fmt: skip
-# every table the facts views read: one left unanalyzed is enough for a plan that takes minutes
-
-
 def refresh_facts(cur) -> None:
-    """Snapshot the facts this run judges. Fresh statistics first: right after a large load the planner
-    would otherwise take the new tables for empty and pick plans that take minutes."""
-    for table in FACT_TABLES:
-        cur.execute(f"ANALYZE {table}")
-    cur.execute("REFRESH MATERIALIZED VIEW qa.item_facts")
-    cur.execute("REFRESH MATERIALIZED VIEW qa.column_facts")
-    cur.execute("REFRESH MATERIALIZED VIEW qa.run_facts")
+    """Snapshot the facts this run judges (qa.refresh_facts, sql/0013). Fresh statistics first: right after
+    a large load the planner would otherwise take the new tables for empty and pick plans that take minutes.
+    The function runs with the owner's rights, so the nightly job's writer role needs no ownership."""
+    cur.execute("SELECT qa.refresh_facts()")
 
 
 def _prune_validations(runtime_dir: Path, keep: int = KEEP_VALIDATION_RUNS) -> None:
