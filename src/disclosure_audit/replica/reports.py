@@ -12,43 +12,20 @@ from functools import lru_cache
 
 from disclosure_audit.replica.model import SITE_NAME, Org
 from disclosure_audit.replica.text import rng_for
-
-APPLICANT_COLUMNS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
-
-_OUTCOMES_COMMON = (
-    "三、（一）予以公开",
-    "三、（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
-    "三、（三）不予公开 1.属于国家秘密",
-    "三、（三）不予公开 2.其他法律行政法规禁止公开",
-    "三、（三）不予公开 3.危及“三安全一稳定”",
-    "三、（三）不予公开 4.保护第三方合法权益",
-    "三、（三）不予公开 5.属于三类内部事务信息",
-    "三、（三）不予公开 6.属于四类过程性信息",
-    "三、（三）不予公开 7.属于行政执法案卷",
-    "三、（三）不予公开 8.属于行政查询事项",
-    "三、（四）无法提供 1.本机关不掌握相关政府信息",
-    "三、（四）无法提供 2.没有现成信息需要另行制作",
-    "三、（四）无法提供 3.补正后申请内容仍不明确",
-    "三、（五）不予处理 1.信访举报投诉类申请",
-    "三、（五）不予处理 2.重复申请",
-    "三、（五）不予处理 3.要求提供公开出版物",
-    "三、（五）不予处理 4.无正当理由大量反复申请",
-    "三、（五）不予处理 5.要求行政机关确认或重新出具已获取信息",
+from disclosure_audit.report.format import (
+    APPLICANT_COLUMNS,
+    OUTCOMES_2019,
+    OUTCOMES_2021,
+    ROW_CARRIED,
+    ROW_CARRY_ON,
+    ROW_NEW,
+    ROW_TOTAL,
+    TABLE4_COLUMNS,
+    TABLE4_GROUPS,
 )
-OUTCOMES_2021 = _OUTCOMES_COMMON + (
-    "三、（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-    "三、（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-    "三、（六）其他处理 3.其他",
-)
-OUTCOMES_2019 = _OUTCOMES_COMMON + ("三、（六）其他处理",)
-ROW_NEW = "一、本年新收政府信息公开申请数量"
-ROW_CARRIED = "二、上年结转政府信息公开申请数量"
-ROW_TOTAL = "三、（七）总计"
-ROW_CARRY_ON = "四、结转下年度继续办理"
 
-TABLE4_GROUPS = ("行政复议", "行政诉讼 未经复议直接起诉", "行政诉讼 复议后起诉")
-TABLE4_COLUMNS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
-
+# The format's labels are shared vocabulary (data only, like the rule catalogue): the platform prints them
+# as the format defines them, and the reader under test must find them as printed.
 # The bureau's 2021 report (section 一) as published: 221 items on the city platform.
 EARTHQUAKE_2021 = {
     "total": 221,
