@@ -97,3 +97,26 @@ def test_a_reader_that_stops_early_ends_the_command_quietly():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141, err
     assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_a_lost_database_connection_is_one_line_without_the_migrate_hint(capsys, monkeypatch) -> None:
+    import psycopg2
+
+    from disclosure_audit import cli
+
+    def lost(args) -> int:
+        raise psycopg2.InterfaceError("connection already closed")
+
+    parser = cli.build_parser()
+    args = parser.parse_args(["findings"])
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(parser, "parse_args", lambda argv=None: argparse_namespace(args, lost))
+    assert cli.main(["findings"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("disclosure-audit: error: database connection lost: connection already closed.")
+    assert "db migrate" not in err and "Traceback" not in err
+
+
+def argparse_namespace(args, func):
+    args.func = func
+    return args

@@ -56,6 +56,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        if isinstance(exc, psycopg2.InterfaceError | psycopg2.OperationalError) and not getattr(exc, "pgcode", None):
+            # the server went away (restart, network): the schema is not the problem
+            print(
+                f"disclosure-audit: error: database connection lost: {first}. The server restarted or became "
+                "unreachable during the command; what was committed stays, the step in progress was rolled back. "
+                "Run the command again once the server is up; add --debug for the full trace.",
+                file=sys.stderr,
+            )
+            return 1
         print(
             f"disclosure-audit: database error: {first}. If the schema looks out of date, run "
             "`disclosure-audit db migrate`; add --debug for the full trace.",
