@@ -100,14 +100,18 @@ def decode_page(body: bytes, content_type: str | None) -> DecodedPage:
     for codec in dict.fromkeys(candidates):
         try:
             text = body.decode(codec)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # also codecs that are not text encodings (hex, rot13, undefined)
             continue
         doubt = None
         if declared and codec != declared and codec != from_meta:
             doubt = f"the page declares {declared} but its bytes are not {declared} (they read as {codec})"
         return DecodedPage(text, codec, declared, doubt or _replacement_doubt(text))
     codec = declared or "utf-8"
-    text = body.decode(codec, errors="replace")
+    try:
+        text = body.decode(codec, errors="replace")
+    except (UnicodeError, LookupError):  # a codec that cannot replace (idna, punycode) or is no text encoding
+        codec = "utf-8"
+        text = body.decode(codec, errors="replace")
     return DecodedPage(text, codec, declared, f"bytes that are not {codec} were replaced")
 
 

@@ -94,7 +94,9 @@ def parse_law_list(html: str, base_url: str) -> ListPage:
         title = el.get("title") or " ".join(dom.text(el).split())
         entries.append(ListEntry(doc_id, url, title, normalize_date(date_raw), False, None, [], date_raw))
     pager = root.find(".//*[@data-pages]")
-    pages = int(pager.get("data-pages")) if pager is not None and (pager.get("data-pages") or "").isdigit() else 1
+    shown_pages = (pager.get("data-pages") or "") if pager is not None else ""
+    # isdecimal, not isdigit (² is a digit int() refuses); a count of more than 18 digits is none either
+    pages = int(shown_pages) if shown_pages.isdecimal() and len(shown_pages) <= 18 else 1
     if entries:
         return ListPage(entries, max(pages, 1))
     shown = " ".join(dom.text_outside_scripts(root).split())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -174,14 +173,22 @@ def _js_value(obj: str, key: str) -> str | None:
     if not m:
         return None
     value = next(g for g in m.groups() if g is not None)
-    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda u: chr(int(u.group(1), 16)), value).replace("\\/", "/")
+    value = re.sub(r"\\u([0-9a-fA-F]{4})", lambda u: chr(int(u.group(1), 16)), value).replace("\\/", "/")
+    # JS strings are UTF-16: surrogate pairs join, a lone surrogate becomes U+FFFD (a URL cannot carry it)
+    return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+# More digits than any id or count of the platform has; int() refuses strings of 4300+ digits
+MAX_DIGITS = 18
 
 
 def _int(value: str | None) -> int | None:
+    """A decimal number as shown (ASCII or other decimal digits), or None; superscripts such as ²
+    pass str.isdigit() but are no number, and a string of more than MAX_DIGITS digits is none either."""
     if value is None:
         return None
     value = value.strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() and len(value) <= MAX_DIGITS else None
 
 
 def parse_shell(html: str, base_url: str) -> ShellInfo:
@@ -200,9 +207,9 @@ def parse_shell(html: str, base_url: str) -> ShellInfo:
     organ_id = fragment.organ_id if fragment else None
     for script in scripts:
         if site_id is None and (m := _VAR["site_id"].search(script)):
-            site_id = int(m.group(1))
+            site_id = _int(m.group(1))
         if organ_id is None and (m := _VAR["organ_id"].search(script)):
-            organ_id = int(m.group(1))
+            organ_id = _int(m.group(1))
     if site_id is None:
         for meta in root.iter("meta"):
             if (meta.get("name") or "").lower() == "siteid":
@@ -476,13 +483,13 @@ def _page_count(root: Element, n_entries: int) -> int:
     for script in root.iter("script"):
         text = script.text or ""
         m = _PAGE_COUNT.search(text)
-        if m:
-            return max(1, int(m.group(1)))
+        if m and (count := _int(m.group(1))) is not None:
+            return max(1, count)
         m = _TOTAL.search(text)
-        if m:
+        if m and (total := _int(m.group(1))) is not None:
             size = _PAGE_SIZE.search(text)
-            per_page = int(size.group(1)) if size else n_entries
-            if per_page <= 0:
+            per_page = _int(size.group(1)) if size else n_entries
+            if not per_page or per_page <= 0:
                 return 1
-            return max(1, math.ceil(int(m.group(1)) / per_page))
+            return max(1, -(-total // per_page))  # integer ceiling: a float overflows for huge totals
     return 1

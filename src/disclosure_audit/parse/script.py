@@ -10,6 +10,7 @@ unresolved, by parameter name, never guessed; the caller may then run the script
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -73,8 +74,9 @@ class ListCall:
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
-  | (?P<comment>//[^\n]*|/\*.*?\*/)
-  | (?P<string>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`)
+  | (?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))
+  | (?P<string>"(?:\\.|[^"\\\n])*+"|'(?:\\.|[^'\\\n])*+'|`(?:\\.|[^`\\])*+`)
+  | (?P<unterminated>"(?:\\.|[^"\\\n])*+|'(?:\\.|[^'\\\n])*+|`(?:\\.|[^`\\])*+)
   | (?P<number>0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z_$\u00a0-\uffff][\w$\u00a0-\uffff]*)
   | (?P<punct>===|!==|==|!=|<=|>=|&&|\|\||\+\+|--|\+=|-=|=>|\.\.\.|[{}()\[\];,.:?=+\-*/%<>!&|^~])
@@ -98,12 +100,14 @@ def _unescape(body: str) -> str:
     def one(m: re.Match[str]) -> str:
         esc = m.group(1)
         if esc.startswith("u{"):
-            return chr(int(esc[2:-1], 16))
+            code = int(esc[2:-1], 16)
+            return chr(code) if code <= 0x10FFFF else "\ufffd"  # beyond Unicode: a SyntaxError in JS
         if esc[0] in "ux" and len(esc) > 1:
             return chr(int(esc[1:], 16))
         return _ESCAPES.get(esc, esc)
 
-    return _ESCAPE.sub(one, body)
+    # JS strings are UTF-16: surrogate pairs join, a lone surrogate becomes U+FFFD (a URL cannot carry it)
+    return _ESCAPE.sub(one, body).encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def tokenize(source: str) -> list[_Tok]:
@@ -126,6 +130,9 @@ def tokenize(source: str) -> list[_Tok]:
         text = m.group(0)
         if kind in ("ws", "comment"):
             continue
+        if kind == "unterminated":  # a string left open (a SyntaxError in JS): one opaque token, read once
+            out.append(_Tok("other", text))
+            continue
         if kind == "string":
             body = text[1:-1]
             if text[0] == "`" and "${" in body:
@@ -141,32 +148,36 @@ def tokenize(source: str) -> list[_Tok]:
 
 def _number(text: str) -> int | float:
     if text.lower().startswith("0x"):
-        return int(text, 16)
+        return _js_number(int(text, 16))
     value = float(text)
-    return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
+    return _js_number(int(value)) if value.is_integer() and "." not in text and "e" not in text.lower() else value
+
+
+_MAX_SAFE_INTEGER = 2**53  # JS numbers are doubles: integers beyond this are not exact anyway
+_MAX_STRING = 100_000  # longer strings are no list parameter; `a = a + a` repeated would double without end
+_MAX_DEPTH = 64  # nesting of expressions; deeper junk would exhaust Python's recursion limit
+
+
+def _js_number(value: int | float) -> int | float:
+    """A number as JS holds it: an int while a double holds it exactly, else a float (inf when too large),
+    so hostile scripts cannot build ints too long to print (int → str refuses 4300+ digits)."""
+    if isinstance(value, int) and abs(value) > _MAX_SAFE_INTEGER:
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    return value
+
+
+# A regex literal: escapes, [classes] (where / is literal) and other characters up to the closing
+# slash, on one line, then its flags. Bounded, so a long line of slashes costs linear time, not quadratic.
+_REGEX_LITERAL = re.compile(r"/(?:\\[^\n]|\[(?:\\[^\n]|[^\]\\\n]){0,300}+\]|[^/\\\[\n]){0,1000}+/\w*")
 
 
 def _regex_end(source: str, start: int) -> int | None:
     """End of a regex literal starting at `start` (the opening slash), or None if it is not one."""
-    i, in_class = start + 1, False
-    while i < len(source):
-        ch = source[i]
-        if ch == "\n":
-            return None
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "[":
-            in_class = True
-        elif ch == "]":
-            in_class = False
-        elif ch == "/" and not in_class:
-            i += 1
-            while i < len(source) and (source[i].isalnum() or source[i] == "_"):
-                i += 1
-            return i
-        i += 1
-    return None
+    m = _REGEX_LITERAL.match(source, start)
+    return m.end() if m else None
 
 
 # ------------------------------------------------------------------------------------ expressions
@@ -179,6 +190,7 @@ class _Parser:
         self.toks = toks
         self.env = env
         self.page = page
+        self.depth = 0  # expressions being parsed inside each other (bounded by _MAX_DEPTH)
 
     def peek(self, i: int, k: int = 0) -> _Tok | None:
         j = i + k
@@ -188,8 +200,33 @@ class _Parser:
         tok = self.peek(i)
         return tok is not None and tok.kind in ("punct", "name") and tok.text == text
 
+    def too_deep(self, i: int) -> tuple[Value, int]:
+        """An expression nested deeper than _MAX_DEPTH: not evaluated, skipped up to its end."""
+        depth = 0
+        while i < len(self.toks):
+            text = self.toks[i].text if self.toks[i].kind == "punct" else ""
+            if text in ("(", "[", "{"):
+                depth += 1
+            elif text in (")", "]", "}"):
+                if depth == 0:
+                    break
+                depth -= 1
+            elif text in (",", ";") and depth == 0:
+                break
+            i += 1
+        return Unknown("an expression nested too deeply"), i
+
     # expression := assignment-free subset; returns (value, next index)
     def expr(self, i: int) -> tuple[Value, int]:
+        if self.depth >= _MAX_DEPTH:
+            return self.too_deep(i)
+        self.depth += 1
+        try:
+            return self._expr(i)
+        finally:
+            self.depth -= 1
+
+    def _expr(self, i: int) -> tuple[Value, int]:
         value, i = self.binary(i, 0)
         if self.is_(i, "?"):  # a conditional: which branch runs depends on the page at run time
             _, i = self.expr(i + 1)
@@ -213,6 +250,15 @@ class _Parser:
             left = _apply(tok.text, left, right)
 
     def unary(self, i: int) -> tuple[Value, int]:
+        if self.depth >= _MAX_DEPTH:
+            return self.too_deep(i)
+        self.depth += 1
+        try:
+            return self._unary(i)
+        finally:
+            self.depth -= 1
+
+    def _unary(self, i: int) -> tuple[Value, int]:
         tok = self.peek(i)
         if tok is not None and tok.kind == "punct" and tok.text in ("-", "+", "!"):
             value, i = self.unary(i + 1)
@@ -383,15 +429,16 @@ def _apply(op: str, left: Value, right: Value) -> Value:
         return right
     if op == "+":
         if isinstance(left, str) or isinstance(right, str):
-            return _js_string(left) + _js_string(right)
+            joined = _js_string(left) + _js_string(right)
+            return joined if len(joined) <= _MAX_STRING else Unknown("a string too long to be a parameter")
         if _is_number(left) and _is_number(right):
-            return left + right  # type: ignore[operator]
+            return _js_number(left + right)  # type: ignore[operator]
         return Unknown("a + of values that are neither strings nor numbers")
     if op in ("-", "*", "/", "%") and _is_number(left) and _is_number(right):
         if op == "-":
-            return left - right  # type: ignore[operator]
+            return _js_number(left - right)  # type: ignore[operator]
         if op == "*":
-            return left * right  # type: ignore[operator]
+            return _js_number(left * right)  # type: ignore[operator]
         return Unknown(f"the operator {op}")
     if op == "||":
         return left or right
@@ -404,8 +451,11 @@ def _is_number(value: Value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _js_string(value: Value) -> str:
-    """A value as a browser turns it into a string (String(v), and what a query string carries)."""
+def _js_string(value: Value, depth: int = 0) -> str:
+    """A value as a browser turns it into a string (String(v), and what a query string carries).
+
+    Arrays a hostile script nests (`a = [a, a]` repeated) would print exponentially long or deeper than
+    the recursion limit: printing stops after _MAX_STRING characters and _MAX_DEPTH levels."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -413,7 +463,16 @@ def _js_string(value: Value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, list):
-        return ",".join("" if v is None else _js_string(v) for v in value)
+        if depth >= _MAX_DEPTH:
+            return ""
+        parts: list[str] = []
+        size = 0
+        for v in value:
+            parts.append("" if v is None else _js_string(v, depth + 1))
+            size += len(parts[-1]) + 1
+            if size > _MAX_STRING:
+                break
+        return ",".join(parts)[: _MAX_STRING + 1]
     if isinstance(value, dict):
         return "[object Object]"
     return str(value)

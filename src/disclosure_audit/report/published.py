@@ -527,11 +527,11 @@ def read_report_html(html: str | bytes, *, url: str = "", year: int | None = Non
 
 # -------------------------------------------------------------------------------------------- C7
 _FIGURES: dict[str, tuple[re.Pattern[str], ...]] = {
-    "published": (re.compile(r"主动公开(?:各类)?(?:政府)?信息(?:共计?|合计)?(\d+)(?:条|件)"),),
-    "new": (re.compile(r"(?:新收|收到|受理)(?:到)?(?:政府信息公开)?申请(?:共计?|合计)?(\d+)件"),),
-    "handled": (re.compile(r"办结(?:政府信息公开申请)?(?:共计?|合计)?(\d+)件"),),
-    "carried_on": (re.compile(r"结转(?:至)?下一?年度?(?:继续办理)?(\d+)件"),),
-    "reviews": (re.compile(r"行政复议(?:和|及|与|、)?行政诉讼(?:案件)?(?:共计?|合计)?(\d+)(?:件|起)"),),
+    "published": (re.compile(r"主动公开(?:各类)?(?:政府)?信息(?:共计?|合计)?(\d{1,12})(?:条|件)"),),
+    "new": (re.compile(r"(?:新收|收到|受理)(?:到)?(?:政府信息公开)?申请(?:共计?|合计)?(\d{1,12})件"),),
+    "handled": (re.compile(r"办结(?:政府信息公开申请)?(?:共计?|合计)?(\d{1,12})件"),),
+    "carried_on": (re.compile(r"结转(?:至)?下一?年度?(?:继续办理)?(\d{1,12})件"),),
+    "reviews": (re.compile(r"行政复议(?:和|及|与|、)?行政诉讼(?:案件)?(?:共计?|合计)?(\d{1,12})(?:件|起)"),),
 }
 _NONE_QUOTED = {
     "new": re.compile(r"未(?:收到|接到|受理)(?:任何)?(?:政府信息公开)?申请"),
@@ -549,7 +549,8 @@ FIGURE_TITLES = {
 def section_one_figures(text: str) -> dict[str, int]:
     """The figures section 一 quotes, by key: published, new, handled, carried_on, reviews.
 
-    Arabic digits only (full-width ones too); the first figure of each kind counts. "全年未收到政府信息
+    Arabic digits only (full-width ones too), at most 12 digits (a longer run of digits is no figure a
+    report quotes); the first figure of each kind counts. "全年未收到政府信息
     公开申请" quotes new = 0 and "未发生政府信息公开行政复议和行政诉讼" reviews = 0. A kind the text
     does not quote is absent, never 0.
     """
