@@ -323,10 +323,13 @@ def _unescape_js(value: str) -> str:
     def one(m: re.Match[str]) -> str:
         esc = m.group(1)
         if esc[0] in "ux" and len(esc) > 1:
-            return chr(int(esc[1:], 16))
+            code = int(esc[1:], 16)
+            # the value is a URL: a browser percent-encodes C0 controls and DEL (NUL would not even store)
+            return f"%{code:02X}" if (code < 0x20 and code not in (9, 10, 13)) or code == 0x7F else chr(code)
         return {"n": "\n", "t": "\t", "r": "\r"}.get(esc, esc)
 
-    return _JS_ESCAPE.sub(one, value)
+    # JS strings are UTF-16: \ud83d\ude00 is one character, and a lone surrogate is sent as U+FFFD
+    return _JS_ESCAPE.sub(one, value).encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _attachment_links(el: Element, base: str) -> list[str]:
