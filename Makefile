@@ -14,7 +14,7 @@ DEMO_ARGS ?=
 LOCK_VENV := .local/lock-venv
 LOCK_OUT ?= $(CONSTRAINTS)
 
-.PHONY: venv db test demo lint bench lock clean
+.PHONY: venv db test test-long demo lint bench lock clean
 
 # The venv is (re)installed only when pyproject.toml or the pins change.
 venv: $(STAMP)
@@ -31,6 +31,11 @@ db: venv
 test: venv db
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# The long suites (kill, fault, scale: tests marked `long`, which `make test` leaves out). Some
+# 20 minutes on two cores. No test collected (pytest exit 5) fails the target like any other failure.
+test-long: venv db
+	$(BIN)/pytest -m long
 
 # Serve the replica on 8321, crawl it into the project database, print what and where; then stop
 # (DEMO_ARGS=--serve keeps the replica up for a browser until Ctrl-C).

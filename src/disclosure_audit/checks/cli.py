@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -43,6 +44,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     from disclosure_audit.checks.run import run_checks
     from disclosure_audit.summary import format_check_summary
 
+    if not getattr(args, "debug", False):
+        # Great Expectations logs each failed SQL query with its whole traceback in the message (over a
+        # thousand lines when the database goes away mid-checkpoint). What it caught is already recorded:
+        # the rule's exception in qa.results and the summary's broken rules; --debug shows the logs again.
+        logging.getLogger("great_expectations").setLevel(logging.CRITICAL)
     url, data_dir = _setup(args.data_dir)
     prepare_facts(url, args.rate, links=not args.no_links)
     summary = run_checks(url, data_dir)

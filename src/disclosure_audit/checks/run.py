@@ -121,12 +121,47 @@ def _expected_text(kwargs: dict, params: dict[str, object]) -> str:
     return " and ".join(parts)
 
 
+# The advisory-lock class of check runs: a live check holds (_CHECK_LOCK, its check run id) for its session,
+# as a crawl holds its run (disclosure_audit.store.crawl_store).
+_CHECK_LOCK = 0x6368_6563  # "chec"
+
+
+def _lock_key(check_run_id: int) -> int:
+    return check_run_id % 2_147_483_647
+
+
+def close_abandoned(cur) -> list[int]:
+    """Close the check runs a killed or lost process left 'running' (no session holds their lock) as
+    failed, saying so; returns their ids. A check killed before its findings committed wrote nothing else:
+    the findings update is one transaction."""
+    cur.execute(
+        "SELECT check_run_id, started_at FROM qa.check_runs WHERE status = 'running' AND kind = 'rules' "
+        "ORDER BY check_run_id"
+    )
+    closed = []
+    for check_run_id, started_at in cur.fetchall():
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", (_CHECK_LOCK, _lock_key(check_run_id)))
+        if not cur.fetchone()[0]:
+            continue  # its check is alive (another session holds it)
+        cur.execute(
+            "UPDATE qa.check_runs SET status = 'failed', finished_at = now(), error = %s "
+            "WHERE check_run_id = %s AND status = 'running'",
+            (f"abandoned: the check started at {started_at:%Y-%m-%d %H:%M:%S %Z} ended without finishing (its "
+             "process was killed or lost); found by the next check", check_run_id),
+        )  # fmt: skip
+        cur.execute("SELECT pg_advisory_unlock(%s, %s)", (_CHECK_LOCK, _lock_key(check_run_id)))
+        closed.append(check_run_id)
+    return closed
+
+
 def run_checks(database_url: str, data_dir: Path, expectations_dir: Path | None = None) -> CheckSummary:
     """Run every rule over the current data of every site and update the findings."""
     runtime_dir = data_dir / "gx"
     conn = psycopg2.connect(database_url)
     try:
         with conn, conn.cursor() as cur:
+            for gone in close_abandoned(cur):
+                log.warning("check run %s had ended without finishing: closed as failed (abandoned)", gone)
             params_by_rule = sync_rules(cur)
             refresh_facts(cur)
             cur.execute("SELECT max(as_of) FROM qa.site_as_of")
@@ -138,6 +173,7 @@ def run_checks(database_url: str, data_dir: Path, expectations_dir: Path | None 
                 (crawl_run, as_of),
             )
             check_run_id = cur.fetchone()[0]
+            cur.execute("SELECT pg_advisory_lock(%s, %s)", (_CHECK_LOCK, _lock_key(check_run_id)))
         summary = CheckSummary(check_run_id=check_run_id, as_of=as_of)
         try:
             _run(conn, summary, database_url, runtime_dir, expectations_dir, params_by_rule)
