@@ -45,8 +45,11 @@ demo: venv db
 lint: venv
 	$(BIN)/ruff check .
 
+# Side by side with the anchors (BeautifulSoup, executemany, raw COPY, plain SQL), about 25 minutes on two
+# cores; writes bench/RESULTS.md. BENCH_QUICK=1 make bench: a two-minute smoke run.
 bench: venv db
-	@if [ -f bench/run.py ]; then $(BIN)/python bench/run.py; else echo "bench/run.py does not exist yet: nothing to run"; fi
+	$(BIN)/pip install --quiet -r bench/requirements.txt -c $(CONSTRAINTS)
+	$(BIN)/python bench/run.py
 
 # Re-resolve the pins: install pyproject.toml's ranges (with the dev extra) into a throw-away
 # venv and write its freeze to $(LOCK_OUT) under a header. Review the diff, then `make test`.
