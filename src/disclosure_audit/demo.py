@@ -162,7 +162,7 @@ def step_report(run: DemoRun) -> None:
     import psycopg2
 
     from disclosure_audit.report.audit import as_checked, audit_published
-    from disclosure_audit.report.cli import _summary
+    from disclosure_audit.report.cli import summary_text
     from disclosure_audit.report.export import write
     from disclosure_audit.report.figures import compute_report
     from disclosure_audit.report.findings import record_report_findings
@@ -175,7 +175,7 @@ def step_report(run: DemoRun) -> None:
         report = compute_report(conn, org, REPORT_YEAR)
         published = audit_published(conn, run.data_dir, year=REPORT_YEAR - 3)
         record_report_findings(conn, as_checked(published))
-    run.say(_summary(report))
+    run.say(summary_text(report))
     for fmt in ("xlsx", "html"):
         path = out / f"{org}-{REPORT_YEAR}年度报告.{fmt}"
         write(report, path, fmt)

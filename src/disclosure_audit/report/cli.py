@@ -92,7 +92,7 @@ def _export(report: dict, fmt: str | None, output: Path | None) -> str:
     return str(output)
 
 
-def _summary(report: dict) -> str:
+def summary_text(report: dict) -> str:
     from disclosure_audit.report import format as F
 
     lines = [f"{report['org']} {report['year']}年政府信息公开工作年度报告（{report['format']}版格式）"]
@@ -141,7 +141,7 @@ def cmd_annual(args: argparse.Namespace) -> int:
         )
     where = _export(report, args.format, args.output)
     if where != "stdout":
-        print(_summary(report))
+        print(summary_text(report))
         if args.freeze:
             print(f"  已冻结 frozen at {report['frozen']['frozen_at']}")
         print(f"写入 wrote {where}")

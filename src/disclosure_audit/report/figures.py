@@ -115,10 +115,8 @@ def _fill_register(report: dict[str, Any], cur: Any, site_id: int, organ_id: int
 
 def _fill_supplied(report: dict[str, Any], conn: Any, org: str, year: int) -> None:
     """Tables 三/四 and the other table-二 rows from what the office imported (report.register)."""
-    try:
-        from disclosure_audit.report.register import tables_from_register
-    except ImportError:  # pragma: no cover - the register module ships with the package
-        return
+    from disclosure_audit.report.register import tables_from_register
+
     supplied = tables_from_register(conn, org, year)
     if supplied.get("table3"):
         report["table3"] = supplied["table3"]
@@ -126,10 +124,8 @@ def _fill_supplied(report: dict[str, Any], conn: Any, org: str, year: int) -> No
         report["table4"] = supplied["table4"]
     for row in supplied.get("table2") or []:
         for cell in row["cells"]:
-            try:
-                target = F.table2_cell(report, row["row"], cell["column"])
-            except KeyError:
-                continue
+            # the import validated every (row, column) against the year's format: a miss is a defect, never skipped
+            target = F.table2_cell(report, row["row"], cell["column"])
             if target.get("source") != "crawl":  # （一）项 comes from the crawl
                 target.update(cell)
     for key in ("fees", "imports", "notes"):
